@@ -1,0 +1,31 @@
+"""The one Definitions object (what `dagster dev` and `scout run` load)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from scout_pipeline.defs.ingest.assets import ingest_assets
+from scout_pipeline.defs.publish.assets import published_warehouse
+from scout_pipeline.defs.quality.checks import quality_checks
+from scout_pipeline.defs.resources import ScoutResource
+from scout_pipeline.defs.transform.assets import transform_assets
+
+DAILY_JOB = "scout_daily"
+
+all_assets = [*ingest_assets, *transform_assets, published_warehouse]
+
+scout_daily = dg.define_asset_job(
+    DAILY_JOB,
+    selection=dg.AssetSelection.all(),
+    description="The whole graph for one trading day: ingest, transform, gate, publish.",
+)
+
+# In-process: DuckDB allows one writer per file, and steps are short; a multiprocess
+# executor would pay process start-up per step and contend for the file lock.
+defs = dg.Definitions(
+    assets=all_assets,
+    asset_checks=quality_checks,
+    jobs=[scout_daily],
+    resources={"scout": ScoutResource()},
+    executor=dg.in_process_executor,
+)

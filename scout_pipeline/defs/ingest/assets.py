@@ -1,0 +1,62 @@
+"""Ingest: one asset per raw table, each upserted from the run's source in one transaction."""
+
+
+import datetime as dt
+
+import dagster as dg
+
+from scout_pipeline import store
+from scout_pipeline.defs.resources import ScoutResource
+from scout_pipeline.sources.contracts import RAW_TABLES
+
+DATASETS = tuple(RAW_TABLES)
+_DATE_COLUMN = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}
+_SNAPSHOT_TABLES = {"universe", "pairs"}  # a full list every run, from any source
+
+
+def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: str) -> dg.MaterializeResult:
+    data = scout.load()
+    frame = data.get(dataset)
+    # "<dataset>: ..." notes go to their asset; general ones to raw.prices, shown once.
+    general = [n for n in data.notes if n.split(":")[0] not in RAW_TABLES]
+    notes = [n for n in data.notes if n.startswith(f"{dataset}:")] + (general if dataset == "prices" else [])
+    wh = scout.warehouse()
+    with wh.connect(context.run_id) as con:
+        if frame is None:
+            written = 0
+            if data.complete:  # the source has no such dataset: the table must not keep another's
+                con.execute(f"DELETE FROM raw.{dataset}")  # dataset from RAW_TABLES, not input
+        else:
+            written = store.upsert(con, dataset, frame, dt.datetime.now(dt.timezone.utc),
+                                   replace_all=data.complete or dataset in _SNAPSHOT_TABLES)
+        total = con.execute(f"SELECT count(*) FROM raw.{dataset}").fetchone()[0]
+        meta: dict = {"rows_written": written, "dagster/row_count": total, "source": data.name}
+        if dataset in _DATE_COLUMN and total:
+            col = _DATE_COLUMN[dataset]
+            first, last = con.execute(f"SELECT min({col}), max({col}) FROM raw.{dataset}").fetchone()
+            meta["date_range"] = f"{first} .. {last}"
+    for note in notes:
+        context.log.info(note)
+    if frame is None and not any(n.startswith(f"{dataset}:") for n in notes):
+        notes.append(f"{dataset}: absent from source {data.name}; marts that need it will be empty")
+    if notes:
+        meta["notes"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in notes))
+    return dg.MaterializeResult(metadata=meta)
+
+
+def _make(dataset: str) -> dg.AssetsDefinition:
+    key, _ = RAW_TABLES[dataset]
+
+    @dg.asset(
+        key=["raw", dataset],
+        group_name="ingest",
+        kinds={"duckdb", "python"},
+        description=f"raw.{dataset}: upserted by ({', '.join(key)}) from the run's source.",
+    )
+    def _asset(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
+        return _ingest(context, scout, dataset)
+
+    return _asset
+
+
+ingest_assets = [_make(d) for d in DATASETS]

@@ -1,0 +1,36 @@
+"""Publish: the checked build replaces warehouse/scout.duckdb atomically (write-audit-publish)."""
+
+
+import dagster as dg
+
+from scout_pipeline import store
+from scout_pipeline.defs.resources import ScoutResource
+from scout_pipeline.defs.transform.assets import mart_keys
+from scout_pipeline.sql_files import load_models
+
+
+@dg.asset(
+    key=["published_warehouse"],
+    deps=mart_keys,
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+)
+def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
+    """warehouse/scout.duckdb (marts schema, commented columns) and warehouse/parquet/*.parquet.
+
+    Runs only when every blocking check upstream passed; swaps the file in atomically so
+    BI readers never see a half-published state."""
+    wh = scout.warehouse()
+    marts = [m for m in load_models() if m.layer == "marts"]
+    counts = store.publish(
+        wh, context.run_id,
+        tables=[(m.layer, m.name) for m in marts],
+        comments={(m.layer, m.name): m.comments() for m in marts},
+    )
+    wh.discard_old_work()
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(wh.published)),
+        "parquet_dir": dg.MetadataValue.path(str(wh.parquet_dir)),
+        "as_of": str(scout.as_of_date()),
+        "tables": dg.MetadataValue.json(counts),
+    })

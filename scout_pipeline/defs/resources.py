@@ -1,0 +1,64 @@
+"""The `scout` resource: where the warehouse is, which source, which day, which thresholds."""
+
+
+import datetime as dt
+import os
+from functools import lru_cache
+
+import dagster as dg
+
+from scout_pipeline import calendar, params
+from scout_pipeline.sources.contracts import SourceData
+from scout_pipeline.store import Warehouse
+
+
+def default_warehouse_dir() -> str:
+    return os.environ.get("SCOUT_WAREHOUSE", "warehouse")
+
+
+def resolve_as_of(as_of: str, source: str) -> dt.date:
+    """The session a run is for: the given day (or the session before it), else the last
+    completed NYSE session; for a snapshot directory, no later than its last price date."""
+    if as_of:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise ValueError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+        return calendar.previous_session(day)
+    day = calendar.last_completed_session()
+    if source not in ("sample", "live"):
+        from scout_pipeline.sources.snapshot import last_price_date
+
+        last = last_price_date(source)
+        if last is not None and last < day:
+            day = calendar.previous_session(last)
+    return day
+
+
+@lru_cache(maxsize=4)
+def _load(source: str, as_of: dt.date) -> SourceData:
+    # One fetch per run and source: every ingest asset reads its dataset from this.
+    from scout_pipeline.sources import load_source
+
+    return load_source(source, as_of)
+
+
+class ScoutResource(dg.ConfigurableResource):
+    """Run settings. Override in the launchpad under resources.scout.config."""
+
+    warehouse_dir: str = default_warehouse_dir()
+    source: str = "sample"
+    as_of: str = ""
+    params: dict[str, float] = {}
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse.at(self.warehouse_dir)
+
+    def as_of_date(self) -> dt.date:
+        return resolve_as_of(self.as_of, self.source)
+
+    def load(self) -> SourceData:
+        return _load(self.source, self.as_of_date())
+
+    def sql_params(self) -> dict:
+        return {**params.resolve(self.params), "as_of": self.as_of_date()}

@@ -1,0 +1,46 @@
+"""Transform: every .sql file under sql/ is one asset; its deps come from its SQL."""
+
+
+import dagster as dg
+
+from scout_pipeline import store
+from scout_pipeline.defs.resources import ScoutResource
+from scout_pipeline.sql_files import SqlModel, load_models
+
+
+def _make(model: SqlModel) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=[model.layer, model.name],
+        deps=[dg.AssetKey(list(up)) for up in model.upstream],
+        group_name="transform",
+        kinds={"duckdb", "sql"},
+        description=model.description,
+        metadata={"sql_file": f"sql/{model.layer}/{model.name}.sql"},
+    )
+    def _asset(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
+        wh = scout.warehouse()
+        with wh.connect(context.run_id) as con:
+            store.run_sql(con, model.create_statement(), scout.sql_params())
+            comments = model.comments()
+            kind = "VIEW" if model.layer == "staging" else "TABLE"
+            con.execute(f"COMMENT ON {kind} {model.table} IS {store.sql_literal(comments.pop(''))}")
+            for col, text in comments.items():
+                con.execute(f'COMMENT ON COLUMN {model.table}."{col}" IS {store.sql_literal(text)}')
+            meta: dict = {}
+            if model.layer == "marts":
+                meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
+                empty_inputs = [
+                    f"{s}.{t}" for s, t in model.upstream
+                    if con.execute(f"SELECT count(*) FROM {s}.{t}").fetchone()[0] == 0
+                ]
+                if empty_inputs:
+                    note = f"{model.table} is empty: no data in {', '.join(empty_inputs)}"
+                    context.log.warning(note)
+                    meta["notes"] = note
+        return dg.MaterializeResult(metadata=meta)
+
+    return _asset
+
+
+transform_assets = [_make(m) for m in load_models()]
+mart_keys = [dg.AssetKey([m.layer, m.name]) for m in load_models() if m.layer == "marts"]

@@ -1,0 +1,43 @@
+-- Raw tables (DESIGN.md "Raw tables"): created once per working database.
+-- Keys are primary keys so ingest can upsert with INSERT OR REPLACE.
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS marts;
+
+CREATE TABLE IF NOT EXISTS raw.prices (
+    ticker VARCHAR NOT NULL, date DATE NOT NULL,
+    open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, adj_close DOUBLE, volume DOUBLE,
+    source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (ticker, date)
+);
+CREATE TABLE IF NOT EXISTS raw.fundamentals (
+    ticker VARCHAR NOT NULL, as_of DATE NOT NULL,
+    market_cap DOUBLE, shares_outstanding DOUBLE, forward_eps DOUBLE, trailing_eps DOUBLE,
+    forward_pe DOUBLE, trailing_pe DOUBLE, net_income_ttm DOUBLE, profit_margin DOUBLE,
+    earnings_growth DOUBLE, revenue_growth DOUBLE, debt_to_equity DOUBLE, total_debt DOUBLE,
+    total_cash DOUBLE, sector VARCHAR, industry VARCHAR,
+    source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (ticker, as_of)
+);
+CREATE TABLE IF NOT EXISTS raw.attention (
+    source VARCHAR NOT NULL, term VARCHAR NOT NULL, date DATE NOT NULL,
+    ticker VARCHAR, value DOUBLE,
+    loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (source, term, date)
+);
+CREATE TABLE IF NOT EXISTS raw.rates (
+    series VARCHAR NOT NULL, date DATE NOT NULL, value DOUBLE,
+    source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (series, date)
+);
+CREATE TABLE IF NOT EXISTS raw.universe (
+    ticker VARCHAR NOT NULL, name VARCHAR, asset_type VARCHAR, segments VARCHAR[],
+    sector VARCHAR, wikipedia_article VARCHAR,
+    source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (ticker)
+);
+CREATE TABLE IF NOT EXISTS raw.pairs (
+    pair_id VARCHAR NOT NULL, lead VARCHAR NOT NULL, base VARCHAR NOT NULL, label VARCHAR,
+    source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (pair_id)
+);

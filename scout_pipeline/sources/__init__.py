@@ -1,0 +1,25 @@
+"""Data sources: plain Python, no Dagster. Each returns a SourceData of contract frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from scout_pipeline.sources.contracts import SourceData
+
+
+def load_source(spec: str, as_of: dt.date) -> SourceData:
+    """`sample`, `live`, or a snapshot directory path."""
+    if spec == "sample":
+        from scout_pipeline.sources.sample import load_sample
+
+        return load_sample(as_of)
+    if spec == "live":
+        from scout_pipeline.sources.live import load_live
+
+        return load_live(as_of)
+    from scout_pipeline.sources.snapshot import SnapshotError, load_snapshot
+
+    if not Path(spec).is_dir():
+        raise SnapshotError(f"--source {spec!r}: not 'sample', 'live' or an existing directory")
+    return load_snapshot(spec, as_of)

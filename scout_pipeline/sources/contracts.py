@@ -1,0 +1,60 @@
+"""The raw-table contracts every source returns (see DESIGN.md, "Raw tables").
+
+Sources are plain Python: they return pandas frames with exactly these columns, in this
+order, with `source` set on every row. `loaded_at` is stamped by the store, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# dataset -> (key columns, value columns). `source` is part of every frame.
+RAW_TABLES: dict[str, tuple[list[str], list[str]]] = {
+    "prices": (["ticker", "date"], ["open", "high", "low", "close", "adj_close", "volume"]),
+    "fundamentals": (
+        ["ticker", "as_of"],
+        [
+            "market_cap", "shares_outstanding", "forward_eps", "trailing_eps", "forward_pe",
+            "trailing_pe", "net_income_ttm", "profit_margin", "earnings_growth",
+            "revenue_growth", "debt_to_equity", "total_debt", "total_cash", "sector", "industry",
+        ],
+    ),
+    "attention": (["source", "term", "date"], ["ticker", "value"]),
+    "rates": (["series", "date"], ["value"]),
+    "universe": (["ticker"], ["name", "asset_type", "segments", "sector", "wikipedia_article"]),
+    "pairs": (["pair_id"], ["lead", "base", "label"]),
+}
+
+TEXT_COLUMNS = {"ticker", "source", "term", "series", "name", "asset_type", "sector",
+                "industry", "wikipedia_article", "pair_id", "lead", "base", "label"}
+DATE_COLUMNS = {"date", "as_of"}
+LIST_COLUMNS = {"segments"}  # list[str]
+ASSET_TYPES = ("index", "etf", "equity", "future")
+
+
+def columns(dataset: str) -> list[str]:
+    """All columns of a dataset's frame, in contract order, `source` included once."""
+    key, values = RAW_TABLES[dataset]
+    cols = key + values
+    return cols if "source" in cols else cols + ["source"]
+
+
+def empty_frame(dataset: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns(dataset)})
+
+
+@dataclass
+class SourceData:
+    """What one source produced for one as-of day: a frame per dataset (None = absent)."""
+
+    name: str
+    frames: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # A complete source (sample, snapshot) carries the whole history: its frames replace
+    # the raw tables. An incremental one (live) is upserted on top of what is stored.
+    complete: bool = True
+
+    def get(self, dataset: str) -> pd.DataFrame | None:
+        return self.frames.get(dataset)

@@ -1,0 +1,254 @@
+"""DuckDB access: the run's working database, upserts, .sql files, publish.
+
+Write-audit-publish on files:
+- `store.duckdb` holds the last good build (raw history, staging views, marts).
+- each run works on a copy, `work/<run_id>.duckdb`; nothing a run writes reaches the
+  store or the published file until every blocking check passed.
+- `publish` writes the marts into a fresh file and `os.replace`s it over `scout.duckdb`
+  (atomic on POSIX: a reader holding the old file keeps its snapshot), then promotes the
+  working copy to be the new store. A failed run leaves both byte-identical and keeps its
+  working copy under `work/` for inspection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pandas as pd
+
+from scout_pipeline.sources.contracts import DATE_COLUMNS, LIST_COLUMNS, RAW_TABLES, TEXT_COLUMNS
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+PUBLISHED = "scout.duckdb"
+STORE = "store.duckdb"
+KEEP_FAILED_WORK = 5  # failed runs' working copies kept for inspection
+
+
+class StoreError(RuntimeError):
+    """A warehouse problem a user can act on (message says what and where)."""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | os.PathLike) -> "Warehouse":
+        path = Path(root).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    @property
+    def published(self) -> Path:
+        return self.root / PUBLISHED
+
+    @property
+    def store(self) -> Path:
+        return self.root / STORE
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.root / "parquet"
+
+    def work_path(self, run_id: str) -> Path:
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", run_id):
+            raise StoreError(f"run id {run_id!r} is not a safe file name")
+        return self.root / "work" / f"{run_id}.duckdb"
+
+    def prepare_work(self, run_id: str) -> Path:
+        """The run's working database: a copy of the last good store (made once per run)."""
+        path = self.work_path(run_id)
+        if path.exists():
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        if self.store.exists():
+            shutil.copyfile(self.store, tmp)
+        else:
+            tmp.unlink(missing_ok=True)
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(SCHEMA_SQL.read_text())
+        finally:
+            con.close()
+        os.replace(tmp, path)
+        return path
+
+    @contextlib.contextmanager
+    def connect(self, run_id: str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect(str(self.prepare_work(run_id)), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def discard_old_work(self, keep: int = KEEP_FAILED_WORK) -> None:
+        work = sorted((self.root / "work").glob("*.duckdb"), key=lambda p: p.stat().st_mtime)
+        for old in work[:-keep] if keep else work:
+            old.unlink(missing_ok=True)
+            Path(str(old) + ".wal").unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- raw upserts
+
+
+def conform(dataset: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Frame in contract column order with contract types (dates as DATE, numbers as float)."""
+    key, values = RAW_TABLES[dataset]
+    cols = key + values + ([] if "source" in key else ["source"])
+    out = pd.DataFrame(index=frame.index)
+    for col in cols:
+        series = frame[col] if col in frame.columns else pd.Series(None, index=frame.index, dtype="object")
+        if col in DATE_COLUMNS:
+            series = pd.to_datetime(series).dt.normalize()
+        elif col in LIST_COLUMNS:
+            series = series.map(_as_list)
+        elif col in TEXT_COLUMNS:
+            series = series.astype("object").where(series.notna(), None)
+        else:
+            series = pd.to_numeric(series, errors="raise").astype("float64")
+        out[col] = series
+    return out.reset_index(drop=True)
+
+
+def _as_list(value) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    if isinstance(value, str):
+        return [s.strip() for s in re.split(r"[;|,]", value) if s.strip()]
+    return [str(v) for v in value]
+
+
+def upsert(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
+           loaded_at: dt.datetime, replace_all: bool = False) -> int:
+    """Insert-or-replace `frame` into raw.<dataset> by key, in one transaction.
+
+    Only new or changed rows are written, so a row keeps the `loaded_at` of when its
+    current values first arrived and running the same day twice leaves the table
+    identical. `replace_all` also deletes rows absent from `frame` (datasets that are a
+    full snapshot each run: universe, pairs). Returns the rows written.
+    """
+    key, values = RAW_TABLES[dataset]
+    data = conform(dataset, frame)
+    stamp = pd.Timestamp(loaded_at)
+    data["loaded_at"] = stamp.tz_convert(None) if stamp.tzinfo else stamp
+    table = f"raw.{dataset}"  # identifiers come from RAW_TABLES, never from input
+    cols = ", ".join(data.columns)
+    on = " AND ".join(f"i.{k} = t.{k}" for k in key)
+    changed = " OR ".join(f"i.{c} IS DISTINCT FROM t.{c}" for c in values + (["source"] if "source" not in key else []))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("incoming", data)
+        if replace_all:
+            con.execute(f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})")
+        written = con.execute(
+            f"INSERT OR REPLACE INTO {table} ({cols}) SELECT i.* FROM incoming i "
+            f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}"
+        ).fetchone()[0]
+        con.unregister("incoming")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return int(written)
+
+
+# ---------------------------------------------------------------- sql files
+
+_PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def sql_params(sql: str) -> set[str]:
+    """Named parameters ($name) a SQL text binds, ignoring comments and strings."""
+    stripped = re.sub(r"--[^\n]*", "", sql)
+    stripped = re.sub(r"'(?:[^']|'')*'", "''", stripped)
+    return set(_PARAM.findall(stripped))
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> None:
+    needed = sql_params(sql)
+    missing = needed - params.keys()
+    if missing:
+        raise StoreError(f"SQL needs parameters {sorted(missing)} that were not given")
+    con.execute(sql, {k: params[k] for k in needed} if needed else None)
+
+
+def sql_literal(text: str) -> str:
+    """A quoted SQL string literal. Only for COMMENT ON, which DuckDB cannot bind; the
+    text comes from this repository's .sql headers, never from data."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
+    return con.execute(
+        "SELECT estimated_size FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()[0]
+
+
+# ---------------------------------------------------------------- publish
+
+
+def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
+            comments: dict[tuple[str, str], dict[str, str]]) -> dict[str, int]:
+    """Copy `tables` (schema, name) into a new file, swap it in atomically, write Parquet,
+    and promote the working copy to be the store. Returns row counts per table."""
+    work = wh.work_path(run_id)
+    if not work.exists():
+        raise StoreError(f"no working database for run {run_id} at {work}")
+    tmp = wh.root / f".{PUBLISHED}.{run_id}.tmp"
+    tmp.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    parquet_tmp = wh.root / f".parquet.{run_id}.tmp"
+    shutil.rmtree(parquet_tmp, ignore_errors=True)
+    parquet_tmp.mkdir(parents=True)
+    con = duckdb.connect(str(work))
+    try:
+        con.execute("ATTACH ? AS pub", [str(tmp)])
+        for schema, name in tables:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
+            con.execute(f"CREATE TABLE pub.{schema}.{name} AS SELECT * FROM {schema}.{name}")
+            table_comments = comments.get((schema, name), {})
+            if "" in table_comments:
+                con.execute(f"COMMENT ON TABLE pub.{schema}.{name} IS {sql_literal(table_comments[''])}")
+            for col, text in table_comments.items():
+                if col:
+                    con.execute(f'COMMENT ON COLUMN pub.{schema}.{name}."{col}" IS {sql_literal(text)}')
+            counts[f"{schema}.{name}"] = con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
+            if schema == "marts":
+                con.execute(f"COPY {schema}.{name} TO ? (FORMAT parquet)", [str(parquet_tmp / f"{name}.parquet")])
+        con.execute("DETACH pub")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    _fsync(tmp)
+    os.replace(tmp, wh.published)
+    wh.parquet_dir.mkdir(exist_ok=True)
+    for file in parquet_tmp.iterdir():
+        os.replace(file, wh.parquet_dir / file.name)
+    shutil.rmtree(parquet_tmp, ignore_errors=True)
+    Path(str(work) + ".wal").unlink(missing_ok=True)
+    os.replace(work, wh.store)
+    _fsync_dir(wh.root)
+    return counts
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _fsync(path)

@@ -1,0 +1,13 @@
+-- stg_prices: daily bars with a usable close; adj_close falls back to close (index levels).
+-- @column ticker: Yahoo-style symbol.
+-- @column date: session date in the exchange's calendar.
+-- @column open: traded open.
+-- @column high: traded high.
+-- @column low: traded low.
+-- @column close: traded close.
+-- @column adj_close: split- and dividend-adjusted close (equals close where none is published).
+-- @column volume: shares (or contracts) traded.
+-- @column source: provider the bar came from.
+SELECT ticker, date, open, high, low, close, coalesce(adj_close, close) AS adj_close, volume, source
+FROM raw.prices
+WHERE close IS NOT NULL
