@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from scout_pipeline import store
+from scout_pipeline.build import build_model
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.sql_files import SqlModel, load_models
 
@@ -20,12 +20,7 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
         wh = scout.warehouse()
         with wh.connect(context.run_id) as con:
-            store.run_sql(con, model.create_statement(), scout.sql_params())
-            comments = model.comments()
-            kind = "VIEW" if model.layer == "staging" else "TABLE"
-            con.execute(f"COMMENT ON {kind} {model.table} IS {store.sql_literal(comments.pop(''))}")
-            for col, text in comments.items():
-                con.execute(f'COMMENT ON COLUMN {model.table}."{col}" IS {store.sql_literal(text)}')
+            build_model(con, model, scout.sql_params())
             meta: dict = {}
             if model.layer == "marts":
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
