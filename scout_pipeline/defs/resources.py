@@ -35,9 +35,9 @@ def resolve_as_of(as_of: str, source: str) -> dt.date:
     return day
 
 
-@lru_cache(maxsize=4)
-def _load(source: str, as_of: dt.date) -> SourceData:
-    # One fetch per run and source: every ingest asset reads its dataset from this.
+@lru_cache(maxsize=2)
+def _load(run_id: str, source: str, as_of: dt.date) -> SourceData:
+    # One fetch per run: every ingest asset of the run reads its dataset from this.
     from scout_pipeline.sources import load_source
 
     return load_source(source, as_of)
@@ -57,8 +57,8 @@ class ScoutResource(dg.ConfigurableResource):
     def as_of_date(self) -> dt.date:
         return resolve_as_of(self.as_of, self.source)
 
-    def load(self) -> SourceData:
-        return _load(self.source, self.as_of_date())
+    def load(self, run_id: str) -> SourceData:
+        return _load(run_id, self.source, self.as_of_date())
 
     def sql_params(self) -> dict:
         return {**params.resolve(self.params), "as_of": self.as_of_date()}

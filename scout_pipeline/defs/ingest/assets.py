@@ -15,7 +15,7 @@ _SNAPSHOT_TABLES = {"universe", "pairs"}  # a full list every run, from any sour
 
 
 def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: str) -> dg.MaterializeResult:
-    data = scout.load()
+    data = scout.load(context.run_id)
     frame = data.get(dataset)
     # "<dataset>: ..." notes go to their asset; general ones to raw.prices, shown once.
     general = [n for n in data.notes if n.split(":")[0] not in RAW_TABLES]

@@ -1,0 +1,117 @@
+"""`scout run` end to end through Dagster, on a temporary warehouse and instance."""
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from scout_pipeline import calendar, cli
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "heliar-k_market-base"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return tmp_path
+
+
+def _prices_dir(root: Path, days: int = 300, bad_close_on_last: bool = False) -> Path:
+    rng = np.random.default_rng(3)
+    sessions = calendar.sessions_back("2026-01-09", days)
+    rows = []
+    for ticker, level in (("^RUT", 2400.0), ("^GSPC", 6800.0)):
+        closes = level * np.cumprod(1 + rng.normal(0, 0.01, len(sessions)))
+        rows += [{"ticker": ticker, "date": d, "close": round(c, 2)} for d, c in zip(sessions, closes)]
+    frame = pd.DataFrame(rows)
+    if bad_close_on_last:
+        frame.loc[frame.index[-1], "close"] = -5.0
+    snap = root / "snap"
+    snap.mkdir(exist_ok=True)
+    frame.to_csv(snap / "prices.csv", index=False)
+    return snap
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _raw_tables(wh: Path):
+    con = duckdb.connect(str(wh / "store.duckdb"), read_only=True)
+    try:
+        return {t: con.execute(f"FROM raw.{t} ORDER BY ALL").fetchall()
+                for t in ("prices", "universe", "pairs")}
+    finally:
+        con.close()
+
+
+def test_prices_only_snapshot_builds_streaks_respects_as_of_and_is_idempotent(home, capsys):
+    snap, wh = _prices_dir(home), home / "wh"
+    args = ["run", "--source", str(snap), "--as-of", "2026-01-07", "--warehouse", str(wh)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "marts.relative_strength_streaks" in out and "Headline: Russell 2000 vs S&P 500" in out
+    con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
+    pairs, last = con.execute(
+        "SELECT list(DISTINCT pair_id), max(date) FROM marts.relative_strength_streaks").fetchone()
+    con.close()
+    assert pairs == ["smallcap_vs_largecap"] and str(last) == "2026-01-07"
+    raw_before, published_rows = _raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")
+    assert cli.main(args) == 0  # the same day again changes nothing
+    assert _raw_tables(wh) == raw_before
+    assert _digest(wh / "parquet" / "relative_strength_streaks.parquet") == published_rows
+
+
+def test_failing_build_leaves_published_file_byte_identical(home, capsys):
+    wh = home / "wh"
+    assert cli.main(["run", "--source", str(_prices_dir(home)), "--as-of", "2026-01-09",
+                     "--warehouse", str(wh)]) == 0
+    before = _digest(wh / "scout.duckdb"), _digest(wh / "store.duckdb")
+    (home / "bad").mkdir()
+    bad = _prices_dir(home / "bad", bad_close_on_last=True)
+    code = cli.main(["run", "--source", str(bad), "--as-of", "2026-01-09", "--warehouse", str(wh)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "prices_suite" in err and "close_positive" in err and "was not changed" in err
+    assert (_digest(wh / "scout.duckdb"), _digest(wh / "store.duckdb")) == before
+
+
+def test_published_file_opens_read_only_from_another_process(home):
+    wh = home / "wh"
+    assert cli.main(["run", "--source", str(_prices_dir(home)), "--as-of", "2026-01-09",
+                     "--warehouse", str(wh)]) == 0
+    code = ("import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
+            "print(c.execute('select count(*) from marts.relative_strength_streaks').fetchone()[0])")
+    out = subprocess.run([sys.executable, "-c", code, str(wh / "scout.duckdb")],
+                         capture_output=True, text=True, check=True).stdout
+    assert int(out) > 250
+
+
+def test_bad_arguments_are_usage_errors(home, capsys):
+    assert cli.main(["run", "--as-of", "2026-13-01", "--warehouse", str(home / "wh")]) == 2
+    assert "is not a date" in capsys.readouterr().err
+    assert cli.main(["run", "--param", "nonsense=1", "--warehouse", str(home / "wh")]) == 2
+    assert "unknown parameter 'nonsense'" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="../shared/reference-data not present")
+def test_real_history_through_snapshot(home, capsys):
+    frames = []
+    for name, ticker in (("RUT", "^RUT"), ("SPX", "^GSPC")):
+        f = pd.read_csv(REFERENCE / f"{name}.csv")
+        frames.append(f.assign(ticker=ticker)[["ticker", "date", "open", "high", "low", "close"]])
+    snap = home / "real"
+    snap.mkdir()
+    pd.concat(frames).to_csv(snap / "prices.csv", index=False)
+    assert cli.main(["run", "--source", str(snap), "--as-of", "2026-08-21", "--warehouse", str(home / "wh")]) == 0
+    con = duckdb.connect(str(home / "wh" / "scout.duckdb"), read_only=True)
+    n, longest = con.execute("SELECT count(*), max(abs(longest_streak_days)) FROM marts.relative_strength_streaks").fetchone()
+    con.close()
+    assert n > 2500 and 5 <= longest <= 20  # ten years of real sessions; real streaks are short

@@ -1,0 +1,90 @@
+"""Upserts by key in one transaction; publish is atomic and all-or-nothing."""
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import pytest
+
+from scout_pipeline import store
+from tests.conftest import load
+
+
+def _prices(close):
+    return pd.DataFrame({"ticker": ["A", "A"], "date": ["2026-01-02", "2026-01-05"],
+                         "close": close, "source": "t"})
+
+
+def test_upsert_same_rows_twice_leaves_table_identical(con):
+    assert store.upsert(con, "prices", _prices([1.0, 2.0]), dt.datetime(2026, 1, 1)) == 2
+    before = con.execute("FROM raw.prices ORDER BY ALL").fetchall()
+    assert store.upsert(con, "prices", _prices([1.0, 2.0]), dt.datetime(2026, 2, 1)) == 0
+    assert con.execute("FROM raw.prices ORDER BY ALL").fetchall() == before
+
+
+def test_upsert_replaces_changed_rows_by_key(con):
+    store.upsert(con, "prices", _prices([1.0, 2.0]), dt.datetime(2026, 1, 1))
+    assert store.upsert(con, "prices", _prices([1.0, 3.0]), dt.datetime(2026, 2, 1)) == 1
+    rows = con.execute("SELECT date, close, loaded_at FROM raw.prices ORDER BY date").fetchall()
+    assert [r[1] for r in rows] == [1.0, 3.0]
+    assert rows[0][2] == dt.datetime(2026, 1, 1) and rows[1][2] == dt.datetime(2026, 2, 1)
+
+
+def test_upsert_failure_rolls_back_whole_batch(con):
+    store.upsert(con, "prices", _prices([1.0, 2.0]), dt.datetime(2026, 1, 1))
+    bad = _prices([5.0, "not a number"])
+    with pytest.raises(ValueError):
+        store.upsert(con, "prices", bad, dt.datetime(2026, 2, 1))
+    assert [r[0] for r in con.execute("SELECT close FROM raw.prices ORDER BY date").fetchall()] == [1.0, 2.0]
+
+
+def test_replace_all_drops_rows_absent_from_snapshot(con):
+    load(con, "universe", [{"ticker": "A", "segments": ["small_cap"]}, {"ticker": "B", "segments": "x;y"}])
+    store.upsert(con, "universe", pd.DataFrame([{"ticker": "B", "segments": ["x", "y"], "source": "test"}]),
+                 dt.datetime(2026, 1, 2), replace_all=True)
+    assert con.execute("SELECT ticker, segments FROM raw.universe").fetchall() == [("B", ["x", "y"])]
+
+
+def test_sql_params_ignores_comments_and_strings():
+    sql = "-- uses $not_me\nSELECT '$nor_me', $as_of, $breakout_lookback::INT"
+    assert store.sql_params(sql) == {"as_of", "breakout_lookback"}
+
+
+def _make_work(wh, run_id, value):
+    with wh.connect(run_id) as c:
+        c.execute("CREATE OR REPLACE TABLE marts.t AS SELECT ? AS v", [value])
+
+
+def test_publish_swaps_file_and_promotes_store(tmp_path):
+    wh = store.Warehouse.at(tmp_path)
+    _make_work(wh, "run1", 1)
+    counts = store.publish(wh, "run1", [("marts", "t")], {("marts", "t"): {"": "a table", "v": "a value"}})
+    assert counts == {"marts.t": 1}
+    con = duckdb.connect(str(wh.published), read_only=True)
+    assert con.execute("SELECT v FROM marts.t").fetchone() == (1,)
+    assert con.execute("SELECT comment FROM duckdb_columns() WHERE column_name = 'v'").fetchone() == ("a value",)
+    con.close()
+    assert (wh.parquet_dir / "t.parquet").exists()
+    assert wh.store.exists() and not wh.work_path("run1").exists()
+    # the next run starts from the promoted store
+    with wh.connect("run2") as c:
+        assert c.execute("SELECT v FROM marts.t").fetchone() == (1,)
+
+
+def test_reader_holding_published_file_keeps_its_snapshot(tmp_path):
+    wh = store.Warehouse.at(tmp_path)
+    _make_work(wh, "run1", 1)
+    store.publish(wh, "run1", [("marts", "t")], {})
+    reader = duckdb.connect(str(wh.published), read_only=True)
+    _make_work(wh, "run2", 2)
+    store.publish(wh, "run2", [("marts", "t")], {})
+    assert reader.execute("SELECT v FROM marts.t").fetchone() == (1,)
+    reader.close()
+    fresh = duckdb.connect(str(wh.published), read_only=True)
+    assert fresh.execute("SELECT v FROM marts.t").fetchone() == (2,)
+    fresh.close()
+
+
+def test_unsafe_run_id_is_refused(tmp_path):
+    with pytest.raises(store.StoreError):
+        store.Warehouse.at(tmp_path).work_path("../../etc/passwd")
