@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import fcntl
 import os
 import sys
@@ -93,7 +94,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with warehouse_lock(warehouse):
-            result = execute(args.source, as_of.isoformat(), warehouse, overrides)
+            result = execute(args.source, as_of.isoformat(), warehouse, overrides,
+                             history_start=getattr(args, "history_start", "") or "")
     except BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -105,7 +107,47 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
-def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None):
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """One run for the whole range: the source fetches from --start once, the marts hold
+    every session up to --end (they keep history per date)."""
+    from scout_pipeline import calendar
+
+    try:
+        start, end = (dt.date.fromisoformat(x) for x in (args.start, args.end))
+    except ValueError:
+        print("scout backfill: --start and --end must be dates (YYYY-MM-DD)", file=sys.stderr)
+        return EXIT_USAGE
+    days = calendar.sessions(start, end)
+    if not days:
+        print(f"scout backfill: no NYSE session between {start} and {end}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"scout backfill: {len(days)} sessions {days[0]} .. {days[-1]} in one run", flush=True)
+    args.as_of, args.history_start = days[-1].isoformat(), days[0].isoformat()
+    return cmd_run(args)
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from scout_pipeline.defs.resources import resolve_as_of
+    from scout_pipeline.sources import load_source
+    from scout_pipeline.sources.snapshot import write_snapshot
+
+    try:
+        as_of = resolve_as_of(args.as_of or "", args.source)
+        data = load_source(args.source, as_of)
+    except Exception as exc:  # a source problem: say it plainly
+        print(f"scout snapshot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    written = write_snapshot(data, args.directory)
+    print(f"scout snapshot: {data.name} as of {as_of} -> {args.directory}")
+    for dataset, rows in written.items():
+        print(f"  {dataset}.csv  {rows:,} rows")
+    for note in data.notes:
+        print(f"  note: {note}")
+    return EXIT_OK
+
+
+def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,
+            history_start: str = ""):
     """Run the daily job in this process against the persistent instance; returns the result."""
     import dagster as dg
 
@@ -114,6 +156,7 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
     run_config = {
         "resources": {"scout": {"config": {
             "warehouse_dir": str(warehouse), "source": source, "as_of": as_of, "params": params or {},
+            "history_start": history_start,
         }}},
         "loggers": {"console": {"config": {"log_level": os.environ.get("SCOUT_LOG_LEVEL", "CRITICAL")}}},
     }
@@ -129,15 +172,29 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scout", description="Trend Scout pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
+    def common(p, as_of=True):
+        p.add_argument("--source", default=os.environ.get("SCOUT_SOURCE", "sample"),
+                       help="sample (default, offline synthetic), live, or a snapshot directory")
+        if as_of:
+            p.add_argument("--as-of", help="trading day YYYY-MM-DD (default: last completed NYSE session)")
+        p.add_argument("--warehouse", default=os.environ.get("SCOUT_WAREHOUSE", "warehouse"),
+                       help="warehouse directory (default: ./warehouse)")
+        p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a named threshold (see docs/marts.md)")
+
     run = sub.add_parser("run", help="run the whole graph for one trading day")
-    run.add_argument("--source", default="sample",
-                     help="sample (default, offline synthetic), live, or a snapshot directory")
-    run.add_argument("--as-of", help="trading day YYYY-MM-DD (default: last completed NYSE session)")
-    run.add_argument("--warehouse", default=os.environ.get("SCOUT_WAREHOUSE", "warehouse"),
-                     help="warehouse directory (default: ./warehouse)")
-    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a named threshold (see docs/parameters.md)")
+    common(run)
     run.set_defaults(func=cmd_run)
+    backfill = sub.add_parser("backfill", help="fill a range of sessions in one run")
+    common(backfill, as_of=False)
+    backfill.add_argument("--start", required=True, help="first day YYYY-MM-DD")
+    backfill.add_argument("--end", required=True, help="last day YYYY-MM-DD")
+    backfill.set_defaults(func=cmd_backfill)
+    snap = sub.add_parser("snapshot", help="write a source's data as a snapshot directory")
+    snap.add_argument("directory", help="directory to write (created if missing)")
+    snap.add_argument("--source", default="sample", help="sample (default), live, or a snapshot directory")
+    snap.add_argument("--as-of", help="trading day YYYY-MM-DD (default: last completed NYSE session)")
+    snap.set_defaults(func=cmd_snapshot)
     return parser
 
 

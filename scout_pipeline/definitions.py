@@ -8,9 +8,8 @@ from scout_pipeline.defs.ingest.assets import ingest_assets
 from scout_pipeline.defs.publish.assets import published_warehouse
 from scout_pipeline.defs.quality.checks import quality_checks
 from scout_pipeline.defs.resources import ScoutResource
+from scout_pipeline.defs.schedules import DAILY_JOB, schedules
 from scout_pipeline.defs.transform.assets import transform_assets
-
-DAILY_JOB = "scout_daily"
 
 all_assets = [*ingest_assets, *transform_assets, published_warehouse]
 
@@ -26,6 +25,7 @@ defs = dg.Definitions(
     assets=all_assets,
     asset_checks=quality_checks,
     jobs=[scout_daily],
+    schedules=schedules,
     resources={"scout": ScoutResource()},
     executor=dg.in_process_executor,
 )

@@ -36,11 +36,12 @@ def resolve_as_of(as_of: str, source: str) -> dt.date:
 
 
 @lru_cache(maxsize=2)
-def _load(run_id: str, source: str, as_of: dt.date) -> SourceData:
+def _load(run_id: str, source: str, as_of: dt.date, history_start: str) -> SourceData:
     # One fetch per run: every ingest asset of the run reads its dataset from this.
     from scout_pipeline.sources import load_source
 
-    return load_source(source, as_of)
+    start = dt.date.fromisoformat(history_start) if history_start else None
+    return load_source(source, as_of, history_start=start)
 
 
 class ScoutResource(dg.ConfigurableResource):
@@ -49,6 +50,7 @@ class ScoutResource(dg.ConfigurableResource):
     warehouse_dir: str = default_warehouse_dir()
     source: str = "sample"
     as_of: str = ""
+    history_start: str = ""  # backfills: first session an incremental source fetches
     params: dict[str, float] = {}
 
     def warehouse(self) -> Warehouse:
@@ -58,7 +60,7 @@ class ScoutResource(dg.ConfigurableResource):
         return resolve_as_of(self.as_of, self.source)
 
     def load(self, run_id: str) -> SourceData:
-        return _load(run_id, self.source, self.as_of_date())
+        return _load(run_id, self.source, self.as_of_date(), self.history_start)
 
     def sql_params(self) -> dict:
         return {**params.resolve(self.params), "as_of": self.as_of_date()}

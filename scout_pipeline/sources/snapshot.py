@@ -157,3 +157,26 @@ def last_price_date(directory: str | Path) -> dt.date | None:
     frame = pd.read_parquet(path, columns=["date"]) if path.suffix == ".parquet" else pd.read_csv(path, usecols=["date"])
     dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed").dropna()
     return None if dates.empty else dates.max().date()
+
+
+def write_snapshot(data: SourceData, directory: str | Path) -> dict[str, int]:
+    """Write a source's frames in the snapshot contract (one CSV per dataset), so a pull
+    can be replayed offline with `scout run --source DIR`. Returns rows per file."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for dataset in DATASETS:
+        frame = data.get(dataset)
+        if frame is None:
+            continue
+        out = frame[[c for c in columns(dataset) if c in frame.columns]].copy()
+        if "segments" in out.columns:
+            out["segments"] = out["segments"].map(
+                lambda v: ";".join(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist") else v)
+        for dcol in DATE_COLUMNS & set(out.columns):
+            out[dcol] = pd.to_datetime(out[dcol]).dt.strftime("%Y-%m-%d")
+        tmp = directory / f".{dataset}.csv.tmp"
+        out.to_csv(tmp, index=False)
+        tmp.replace(directory / f"{dataset}.csv")  # a reader never sees half a file
+        written[dataset] = len(out)
+    return written
