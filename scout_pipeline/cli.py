@@ -146,6 +146,37 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    from scout_pipeline import brief
+
+    warehouse = Path(args.warehouse).expanduser().resolve()
+    if args.as_of:
+        saved = warehouse / "briefs" / args.as_of / "brief.md"
+        if saved.exists():
+            print(saved.read_text())
+            return EXIT_OK
+        import duckdb
+
+        published = warehouse / "scout.duckdb"
+        current = None
+        if published.exists():
+            con = duckdb.connect(str(published), read_only=True)
+            current = brief.run_info(con).get("as_of")
+            con.close()
+        if current != args.as_of:
+            print(f"scout brief: no brief for {args.as_of} in {warehouse / 'briefs'}; "
+                  f"run `scout run --as-of {args.as_of}` first", file=sys.stderr)
+            return EXIT_FAILED
+    try:
+        result = brief.render(warehouse)
+    except brief.BriefError as exc:
+        print(f"scout brief: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(result.markdown)
+    print(f"\n(HTML: {result.html_path})")
+    return EXIT_OK
+
+
 def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,
             history_start: str = ""):
     """Run the daily job in this process against the persistent instance; returns the result."""
@@ -190,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--start", required=True, help="first day YYYY-MM-DD")
     backfill.add_argument("--end", required=True, help="last day YYYY-MM-DD")
     backfill.set_defaults(func=cmd_backfill)
+    brief_cmd = sub.add_parser("brief", help="print the daily brief of the published warehouse")
+    brief_cmd.add_argument("--as-of", help="a day whose brief was written before (default: the published day)")
+    brief_cmd.add_argument("--warehouse", default=os.environ.get("SCOUT_WAREHOUSE", "warehouse"))
+    brief_cmd.set_defaults(func=cmd_brief)
     snap = sub.add_parser("snapshot", help="write a source's data as a snapshot directory")
     snap.add_argument("directory", help="directory to write (created if missing)")
     snap.add_argument("--source", default="sample", help="sample (default), live, or a snapshot directory")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from scout_pipeline.defs.brief.assets import daily_brief_report
 from scout_pipeline.defs.ingest.assets import ingest_assets
 from scout_pipeline.defs.publish.assets import published_warehouse
 from scout_pipeline.defs.quality.checks import quality_checks
@@ -11,7 +12,7 @@ from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.schedules import DAILY_JOB, schedules
 from scout_pipeline.defs.transform.assets import transform_assets
 
-all_assets = [*ingest_assets, *transform_assets, published_warehouse]
+all_assets = [*ingest_assets, *transform_assets, published_warehouse, daily_brief_report]
 
 scout_daily = dg.define_asset_job(
     DAILY_JOB,

@@ -57,6 +57,10 @@ def success_summary(result, warehouse: Path, elapsed: float) -> str:
     if streak:
         lines.append(f"Headline: {streak}")
     lines.append(f"Parquet: {warehouse / 'parquet'}")
+    for event in result.get_asset_materialization_events():
+        meta = event.materialization.metadata
+        if "html" in meta:
+            lines.append(f"Brief: {meta['html'].value}  (or `scout brief` in the terminal)")
     for warning in _warnings(result):
         lines.append(f"Warning: {warning}")
     for note in _notes(result):

@@ -198,9 +198,10 @@ def table_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
 
 
 def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
-            comments: dict[tuple[str, str], dict[str, str]]) -> dict[str, int]:
+            comments: dict[tuple[str, str], dict[str, str]], info: dict | None = None) -> dict[str, int]:
     """Copy `tables` (schema, name) into a new file, swap it in atomically, write Parquet,
-    and promote the working copy to be the store. Returns row counts per table."""
+    and promote the working copy to be the store. `info` (as_of, source, ...) becomes the
+    one-row table meta.run_info. Returns row counts per table."""
     work = wh.work_path(run_id)
     if not work.exists():
         raise StoreError(f"no working database for run {run_id} at {work}")
@@ -225,6 +226,11 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
             counts[f"{schema}.{name}"] = con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
             if schema == "marts":
                 con.execute(f"COPY {schema}.{name} TO ? (FORMAT parquet)", [str(parquet_tmp / f"{name}.parquet")])
+        run_info = {"run_id": run_id, **(info or {})}
+        con.execute("CREATE SCHEMA pub.meta")
+        con.execute("CREATE TABLE pub.meta.run_info (key VARCHAR, value VARCHAR)")
+        con.executemany("INSERT INTO pub.meta.run_info VALUES (?, ?)", [[k, str(v)] for k, v in run_info.items()])
+        con.execute("COMMENT ON TABLE pub.meta.run_info IS 'What this published build is: run id, as-of session, source, publish time.'")
         con.execute("DETACH pub")
         con.execute("CHECKPOINT")
     finally:

@@ -115,3 +115,6 @@ def test_real_history_through_snapshot(home, capsys):
     n, longest = con.execute("SELECT count(*), max(abs(longest_streak_days)) FROM marts.relative_strength_streaks").fetchone()
     con.close()
     assert n > 2500 and 5 <= longest <= 20  # ten years of real sessions; real streaks are short
+    brief_dir = home / "wh" / "briefs" / "2026-08-21"
+    assert (brief_dir / "rotation.png").stat().st_size > 10_000
+    assert "SYNTHETIC" not in (brief_dir / "brief.md").read_text()

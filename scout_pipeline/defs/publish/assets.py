@@ -1,6 +1,8 @@
 """Publish: the checked build replaces warehouse/scout.duckdb atomically (write-audit-publish)."""
 
 
+import datetime as dt
+
 import dagster as dg
 
 from scout_pipeline import store
@@ -26,6 +28,8 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
         wh, context.run_id,
         tables=[(m.layer, m.name) for m in marts],
         comments={(m.layer, m.name): m.comments() for m in marts},
+        info={"as_of": scout.as_of_date().isoformat(), "source": scout.source,
+              "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
     )
     wh.discard_old_work()
     return dg.MaterializeResult(metadata={

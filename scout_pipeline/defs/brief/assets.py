@@ -1,0 +1,26 @@
+"""Brief: the daily brief (markdown, HTML, PNG charts) rendered from the published marts."""
+
+import dagster as dg
+
+from scout_pipeline import brief
+from scout_pipeline.defs.resources import ScoutResource
+
+
+@dg.asset(
+    key=["daily_brief_report"],
+    deps=[dg.AssetKey(["published_warehouse"])],
+    group_name="brief",
+    kinds={"python", "markdown"},
+)
+def daily_brief_report(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
+    """warehouse/briefs/<as_of>/: brief.md, a standalone brief.html and PNG charts (rotation
+    with the current and prior comparable streaks, valuation gap, breakouts, breadth, rates)."""
+    result = brief.render(scout.warehouse().root)
+    context.log.info(f"brief written to {result.html_path}")
+    return dg.MaterializeResult(metadata={
+        "brief": dg.MetadataValue.md(result.markdown),
+        "html": dg.MetadataValue.path(str(result.html_path)),
+        "markdown": dg.MetadataValue.path(str(result.md_path)),
+        "charts": dg.MetadataValue.json({c.name: c.series for c in result.charts}),
+        "synthetic": result.synthetic,
+    })
