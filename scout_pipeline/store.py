@@ -30,6 +30,7 @@ SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 PUBLISHED = "scout.duckdb"
 STORE = "store.duckdb"
 KEEP_FAILED_WORK = 5  # failed runs' working copies kept for inspection
+BI_STORAGE_VERSION = "v1.2.0"  # oldest DuckDB release that can open the published file
 
 
 class StoreError(RuntimeError):
@@ -213,7 +214,9 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
     parquet_tmp.mkdir(parents=True)
     con = duckdb.connect(str(work))
     try:
-        con.execute("ATTACH ? AS pub", [str(tmp)])
+        # BI drivers often bundle an older DuckDB (1.x JDBC in Metabase/DBeaver, the 1.x CLI):
+        # write a storage format they can read, not only the newest one.
+        con.execute(f"ATTACH ? AS pub (STORAGE_VERSION '{BI_STORAGE_VERSION}')", [str(tmp)])
         for schema, name in tables:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
             con.execute(f"CREATE TABLE pub.{schema}.{name} AS SELECT * FROM {schema}.{name}")
