@@ -78,12 +78,15 @@ def failure_summary(result, warehouse: Path, elapsed: float) -> str:
         detail = ev.metadata.get("failed_expectations")
         if detail is not None:
             lines.extend(f"  {line}" for line in str(detail.value).splitlines())
+    by_message: dict[str, list[str]] = {}
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         message = error.message.strip() if error else "unknown error"
         if error and error.cause is not None:
             message = error.cause.message.strip()
-        lines.append(f"Failed step {event.step_key}: {message}")
+        by_message.setdefault(message, []).append(event.step_key)
+    for message, steps in by_message.items():  # one source error fails every ingest step: say it once
+        lines.append(f"Failed step{'s' if len(steps) > 1 else ''} {', '.join(steps)}: {message}")
     for warning in _warnings(result):
         if not any(warning.startswith(f"{ev.asset_key.to_user_string()}:{ev.check_name}") for ev in failed_checks):
             lines.append(f"Warning: {warning}")

@@ -41,3 +41,7 @@ CREATE TABLE IF NOT EXISTS raw.pairs (
     source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
     PRIMARY KEY (pair_id)
 );
+CREATE TABLE IF NOT EXISTS raw.ingest_log (
+    run_id VARCHAR NOT NULL, source VARCHAR, dataset VARCHAR, item VARCHAR,
+    status VARCHAR, reason VARCHAR, loaded_at TIMESTAMP NOT NULL
+);

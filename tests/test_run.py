@@ -118,3 +118,45 @@ def test_real_history_through_snapshot(home, capsys):
     brief_dir = home / "wh" / "briefs" / "2026-08-21"
     assert (brief_dir / "rotation.png").stat().st_size > 10_000
     assert "SYNTHETIC" not in (brief_dir / "brief.md").read_text()
+
+
+class _NoNetwork:
+    """A requests-like session on a machine without network: every call fails at DNS."""
+
+    headers: dict = {}
+
+    def _fail(self, url, **_):
+        import requests
+
+        raise requests.ConnectionError(f"NameResolutionError: Failed to resolve '{url}'")
+
+    head = get = _fail
+
+
+def test_live_without_network_fails_fast_naming_the_problem(home, capsys, monkeypatch):
+    import time
+
+    from scout_pipeline.sources import wikipedia
+
+    monkeypatch.setattr(wikipedia, "new_session", lambda *a, **k: _NoNetwork())
+    started = time.perf_counter()
+    code = cli.main(["run", "--source", "live", "--as-of", "2026-01-09", "--warehouse", str(home / "wh")])
+    err = capsys.readouterr().err
+    assert code == 1 and time.perf_counter() - started < 30
+    assert "no provider host reachable" in err and "query1.finance.yahoo.com (DNS lookup failed)" in err
+    assert err.count("live source unavailable") == 1
+    assert not (home / "wh" / "scout.duckdb").exists()
+
+
+def test_snapshot_of_sample_replays_to_identical_marts(home, capsys):
+    as_of = "2026-11-20"
+    assert cli.main(["run", "--as-of", as_of, "--warehouse", str(home / "a")]) == 0
+    assert cli.main(["snapshot", str(home / "snap"), "--source", "sample", "--as-of", as_of]) == 0
+    assert "prices.csv" in capsys.readouterr().out
+    assert cli.main(["run", "--source", str(home / "snap"), "--as-of", as_of, "--warehouse", str(home / "b")]) == 0
+    files = sorted(p.name for p in (home / "a" / "parquet").glob("*.parquet"))
+    assert files == sorted(p.name for p in (home / "b" / "parquet").glob("*.parquet")) and len(files) >= 5
+    for name in files:
+        a = pd.read_parquet(home / "a" / "parquet" / name)
+        b = pd.read_parquet(home / "b" / "parquet" / name)
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)

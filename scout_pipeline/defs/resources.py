@@ -35,13 +35,27 @@ def resolve_as_of(as_of: str, source: str) -> dt.date:
     return day
 
 
+INITIAL_LIVE_YEARS = 3  # first live load: enough sessions for 252-session highs and 200-day averages
+
+
 @lru_cache(maxsize=2)
-def _load(run_id: str, source: str, as_of: dt.date, history_start: str) -> SourceData:
-    # One fetch per run: every ingest asset of the run reads its dataset from this.
+def _load_once(run_id: str, source: str, as_of: dt.date, history_start: str) -> SourceData | Exception:
+    # One fetch per run: every ingest asset of the run reads its dataset from this, and a
+    # source that failed is not asked again by the next asset (its error is kept).
     from scout_pipeline.sources import load_source
 
     start = dt.date.fromisoformat(history_start) if history_start else None
-    return load_source(source, as_of, history_start=start)
+    try:
+        return load_source(source, as_of, history_start=start)
+    except Exception as exc:  # re-raised by _load in every asset that needs the source
+        return exc
+
+
+def _load(run_id: str, source: str, as_of: dt.date, history_start: str) -> SourceData:
+    result = _load_once(run_id, source, as_of, history_start)
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 class ScoutResource(dg.ConfigurableResource):
@@ -60,7 +74,20 @@ class ScoutResource(dg.ConfigurableResource):
         return resolve_as_of(self.as_of, self.source)
 
     def load(self, run_id: str) -> SourceData:
-        return _load(run_id, self.source, self.as_of_date(), self.history_start)
+        return _load(run_id, self.source, self.as_of_date(), self.history_start or self._live_start(run_id))
+
+    def _live_start(self, run_id: str) -> str:
+        """Live is incremental: re-fetch the last few stored sessions (providers correct
+        recent bars), or a first load of INITIAL_LIVE_YEARS when nothing is stored."""
+        if self.source != "live":
+            return ""
+        from scout_pipeline.sources.yahoo import refetch_start
+
+        with self.warehouse().connect(run_id) as con:
+            last = con.execute("SELECT max(date) FROM raw.prices WHERE source = 'live'").fetchone()[0]
+        as_of = self.as_of_date()
+        initial = as_of.replace(year=as_of.year - INITIAL_LIVE_YEARS)
+        return refetch_start(last, initial=initial).isoformat()
 
     def sql_params(self) -> dict:
         return {**params.resolve(self.params), "as_of": self.as_of_date()}

@@ -21,6 +21,7 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
     general = [n for n in data.notes if n.split(":")[0] not in RAW_TABLES]
     notes = [n for n in data.notes if n.startswith(f"{dataset}:")] + (general if dataset == "prices" else [])
     wh = scout.warehouse()
+    meta: dict = {}
     with wh.connect(context.run_id) as con:
         if frame is None:
             written = 0
@@ -29,8 +30,16 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
         else:
             written = store.upsert(con, dataset, frame, dt.datetime.now(dt.timezone.utc),
                                    replace_all=data.complete or dataset in _SNAPSHOT_TABLES)
+        log = data.get("ingest_log")
+        if dataset == "prices" and log is not None and len(log):
+            # which items failed and why, kept per run for later inspection
+            con.register("ingest_log_rows", log)
+            con.execute("INSERT INTO raw.ingest_log SELECT ?, source, dataset, item, status, reason, now() "
+                        "FROM ingest_log_rows", [context.run_id])
+            con.unregister("ingest_log_rows")
+            meta["ingest_failures"] = len(log)
         total = con.execute(f"SELECT count(*) FROM raw.{dataset}").fetchone()[0]
-        meta: dict = {"rows_written": written, "dagster/row_count": total, "source": data.name}
+        meta.update({"rows_written": written, "dagster/row_count": total, "source": data.name})
         if dataset in _DATE_COLUMN and total:
             col = _DATE_COLUMN[dataset]
             first, last = con.execute(f"SELECT min({col}), max({col}) FROM raw.{dataset}").fetchone()

@@ -1,0 +1,305 @@
+"""The live source: constituents, Yahoo prices / fundamentals / rates, FRED, Wikipedia pageviews.
+
+`load_live(as_of)` returns a `SourceData` named 'live' with the contract frames plus an
+`ingest_log` frame (source, dataset, item, status, reason) of everything that failed or fell
+back to a bundled default. Order of work:
+
+1. preflight: one HEAD per provider host, in parallel, short timeout. Nothing reachable, or
+   Yahoo (prices are required) unreachable → `SourceUnavailable` naming the hosts, in seconds.
+2. universe: S&P 500 / S&P 600 (Wikipedia) + Russell 2000 (IWM CSV), bundled default per index
+   when a fetch fails, merged with the bundled universe (indices, ETFs, futures, watchlist).
+3. prices: every universe ticker, every pair series and the Yahoo rate series, from
+   `history_start` (default: `as_of` minus 5 sessions — the caller passes last stored date
+   minus ~5 sessions) to `as_of`.
+4. fundamentals: `.info` for the equities — only when `as_of` is one of the two latest
+   completed sessions (`.info` is "now", not point in time); otherwise skipped with a note.
+5. rates: `ZQ=F` and `^IRX` closes from the same price fetch, FRED `DFF` and `DGS2`.
+6. attention: Wikipedia pageviews for universe rows with a `wikipedia_article`.
+
+Per-item failures never raise; when the failed share of a dataset exceeds `max_failed_share`
+(a float, or {dataset: share}), `DatasetFailed` (a `SourceUnavailable`) names the dataset and
+the share. Rows dated after `as_of` are dropped.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from scout_pipeline.sources import constituents, fred, wikipedia, yahoo
+from scout_pipeline.sources.contracts import SourceData
+from scout_pipeline.sources.errors import (
+    FALLBACK, SKIPPED, DatasetFailed, Failure, FetchResult, SourceUnavailable, failures_frame,
+)
+
+NAME = "live"
+YAHOO_HOST = "query1.finance.yahoo.com"
+HOSTS: dict[str, tuple[str, ...]] = {  # host -> datasets that need it
+    YAHOO_HOST: ("prices", "fundamentals", "rates"),
+    "en.wikipedia.org": ("universe",),
+    "www.ishares.com": ("universe",),
+    "fred.stlouisfed.org": ("rates",),
+    "wikimedia.org": ("attention",),
+}
+DATASETS = ("universe", "prices", "fundamentals", "rates", "attention")
+MAX_NOTE_LINES = 40
+
+Sleep = Callable[[float], Any]
+
+
+# --------------------------------------------------------------------------- preflight
+
+def _probe(http: Any, host: str, timeout: float) -> str | None:
+    """None when the host answered anything (any status); else the error text."""
+    url = f"https://{host}/"
+    try:
+        if hasattr(http, "head"):
+            http.head(url, timeout=timeout, allow_redirects=False)
+        else:
+            http.get(url, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - any failure = unreachable
+        return _short_reason(exc)
+    return None
+
+
+def _short_reason(exc: Exception) -> str:
+    """The cause a user can act on, not urllib3's whole repr."""
+    text = str(exc)
+    for marker, reason in (("NameResolutionError", "DNS lookup failed"), ("Name or service not known", "DNS lookup failed"),
+                           ("timed out", "timed out"), ("Connection refused", "connection refused"),
+                           ("Network is unreachable", "network unreachable"), ("SSLError", "TLS error")):
+        if marker in text or marker in type(exc).__name__:
+            return reason
+    return f"{type(exc).__name__}: {text}"[:120]
+
+
+def preflight(http: Any, hosts: Iterable[str] = tuple(HOSTS), *, timeout: float = 5.0,
+              grace: float = 2.0) -> dict[str, str | None]:
+    """{host: None if reachable else the error}; all hosts probed in parallel, and the whole
+    check returns within timeout + grace seconds even if a probe hangs (e.g. in DNS)."""
+    hosts = list(hosts)
+    results: dict[str, str | None] = {}
+    pool = cf.ThreadPoolExecutor(max_workers=max(1, len(hosts)), thread_name_prefix="preflight")
+    try:
+        futures = {pool.submit(_probe, http, h, timeout): h for h in hosts}
+        done, _ = cf.wait(futures, timeout=timeout + grace)
+        for future, host in futures.items():
+            results[host] = future.result() if future in done else f"no answer within {timeout:g} s"
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return results
+
+
+def _check_reachable(status: Mapping[str, str | None]) -> None:
+    down = {h: e for h, e in status.items() if e is not None}
+    if len(down) == len(status):
+        listed = "; ".join(f"{h} ({e})" for h, e in down.items())
+        raise SourceUnavailable(f"live source unavailable: no provider host reachable: {listed}",
+                                hosts=list(down))
+    if YAHOO_HOST in down:
+        raise SourceUnavailable(
+            f"live source unavailable: {YAHOO_HOST} unreachable ({down[YAHOO_HOST]}); prices "
+            f"are required. Also unreachable: {', '.join(h for h in down if h != YAHOO_HOST) or 'none'}",
+            hosts=list(down))
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _as_date(day: dt.date | str) -> dt.date:
+    return pd.Timestamp(day).date()
+
+
+def _cut(frame: pd.DataFrame | None, column: str, as_of: dt.date) -> pd.DataFrame | None:
+    if frame is None or frame.empty or column not in frame.columns:
+        return frame
+    return frame[frame[column] <= pd.Timestamp(as_of)].reset_index(drop=True)
+
+
+def _limit(max_failed_share: float | Mapping[str, float], dataset: str) -> float:
+    if isinstance(max_failed_share, Mapping):
+        return float(max_failed_share.get(dataset, max_failed_share.get("default", 0.2)))
+    return float(max_failed_share)
+
+
+def _fundamentals_current(as_of: dt.date, now: dt.datetime | None) -> bool:
+    from scout_pipeline.calendar import last_completed_session, sessions_back
+
+    latest = last_completed_session(now)
+    return as_of >= sessions_back(latest, 2)[0]
+
+
+def _resolve_universe(universe: Any, as_of: dt.date, http: Any,
+                      unreachable: set[str]) -> tuple[pd.DataFrame, FetchResult | None]:
+    from scout_pipeline.sources import defaults
+
+    if universe is None:
+        got = constituents.fetch_constituents(as_of, http=http, unreachable=unreachable)
+        return constituents.merge_universe(defaults.default_universe(), got.frame), got
+    if isinstance(universe, pd.DataFrame):
+        return constituents.merge_universe(universe), None
+    return constituents.merge_universe(defaults.enrich_universe(list(universe))), None
+
+
+def _pairs() -> pd.DataFrame:
+    from scout_pipeline.sources import defaults
+
+    return defaults.default_pairs()
+
+
+# --------------------------------------------------------------------------- load
+
+def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | None = None,
+              history_start: dt.date | str | None = None, http: Any = None,
+              yf_module: Any = None, max_failed_share: float | Mapping[str, float] = 0.2,
+              sleep: Sleep = time.sleep, now: dt.datetime | None = None,
+              preflight_timeout: float = 5.0, chunk_size: int = yahoo.DEFAULT_CHUNK_SIZE,
+              fred_series: Iterable[str] = fred.DEFAULT_SERIES,
+              yahoo_rates: Iterable[str] = yahoo.RATE_TICKERS) -> SourceData:
+    """One trading day from the live providers (see the module docstring).
+
+    `universe`: a contract frame, a list of tickers (enriched from the bundled default), or
+    None for the live constituents. `history_start`: first date to (re-)fetch; default
+    `as_of` minus 5 sessions. `http`: a requests-like session (`get`, `head`) for Wikipedia,
+    Wikimedia, iShares and FRED; `yf_module`: the yfinance module (or a fake). `now`: the
+    clock used to decide whether `.info` fundamentals are current for `as_of`.
+    """
+    as_of_d = _as_date(as_of)
+    http = http or wikipedia.new_session()
+    notes: list[str] = []
+    failures: list[Failure] = []
+    requested: dict[str, int] = {d: 0 for d in DATASETS}
+
+    def take(result: FetchResult | None, dataset: str, *, count: bool = True) -> None:
+        if result is None:
+            return
+        failures.extend(result.failures)
+        notes.extend(result.notes)
+        if count:
+            requested[dataset] += result.requested
+
+    # 1. preflight
+    t0 = time.monotonic()
+    status = preflight(http, HOSTS, timeout=preflight_timeout)
+    _check_reachable(status)
+    unreachable = {h for h, e in status.items() if e is not None}
+    for host in sorted(unreachable):
+        notes.append(f"preflight: {host} unreachable ({status[host]}); "
+                     f"{', '.join(HOSTS[host])} from it skipped or from bundled defaults")
+    notes.append(f"preflight: {len(status) - len(unreachable)} of {len(status)} hosts reachable "
+                 f"({time.monotonic() - t0:.1f} s)")
+
+    # 2. universe + pairs
+    universe_frame, got = _resolve_universe(universe, as_of_d, http, unreachable)
+    take(got, "universe")
+    pairs = _pairs()
+
+    if history_start is None:
+        from scout_pipeline.calendar import sessions_back
+
+        start = sessions_back(as_of_d, yahoo.REFETCH_SESSIONS + 1)[0]
+    else:
+        start = _as_date(history_start)
+    notes.insert(0, f"live: as_of {as_of_d}, window {start}..{as_of_d}, "
+                    f"{len(universe_frame)} universe tickers")
+
+    # 3. prices (+ Yahoo rate series in the same fetch)
+    rate_tickers = [t.upper() for t in yahoo_rates]
+    universe_tickers = [str(t).upper() for t in universe_frame["ticker"]]
+    pair_tickers = [str(t).upper() for t in pd.concat([pairs["lead"], pairs["base"]]).dropna()]
+    price_tickers = list(dict.fromkeys(universe_tickers + pair_tickers))
+    got_prices = yahoo.fetch_prices(list(dict.fromkeys(price_tickers + rate_tickers)), start,
+                                    as_of_d, yf_module=yf_module, chunk_size=chunk_size,
+                                    sleep=sleep)
+    notes.extend(got_prices.notes)
+    for f in got_prices.failures:
+        if f.item in rate_tickers:
+            failures.append(Failure(f.source, "rates", f.item, f.status, f.reason))
+        if f.item in price_tickers:
+            failures.append(f)
+    requested["prices"] += len(price_tickers)
+    requested["rates"] += len(rate_tickers)
+    prices = got_prices.frame[got_prices.frame["ticker"].isin(price_tickers)].reset_index(drop=True)
+
+    # 4. fundamentals
+    equities = universe_frame.loc[universe_frame["asset_type"] == "equity", "ticker"].tolist()
+    fundamentals: pd.DataFrame | None = None
+    if not equities:
+        notes.append("fundamentals: no equities in the universe")
+    elif _fundamentals_current(as_of_d, now):
+        got_f = yahoo.fetch_fundamentals(equities, as_of_d, yf_module=yf_module, sleep=sleep)
+        take(got_f, "fundamentals")
+        fundamentals = got_f.frame
+    else:
+        notes.append(f"fundamentals: skipped — Yahoo .info is current data, not as of {as_of_d}")
+
+    # 5. rates
+    rate_parts = [yahoo.rates_from_prices(got_prices.frame, rate_tickers)]
+    fred_ids = list(fred_series)
+    if "fred.stlouisfed.org" in unreachable:
+        failures.extend(Failure(fred.SOURCE, "rates", s, SKIPPED, "fred.stlouisfed.org unreachable")
+                        for s in fred_ids)
+        requested["rates"] += len(fred_ids)
+    elif fred_ids:
+        got_r = fred.fetch_fred(start, as_of_d, series=fred_ids, http=http)
+        take(got_r, "rates")
+        rate_parts.append(got_r.frame)
+    rates = pd.concat([p for p in rate_parts if not p.empty] or rate_parts[:1], ignore_index=True)
+
+    # 6. attention (Wikipedia pageviews)
+    with_article = universe_frame[universe_frame["wikipedia_article"].notna()]
+    articles = list(zip(with_article["wikipedia_article"], with_article["ticker"]))
+    attention: pd.DataFrame | None = None
+    if "wikimedia.org" in unreachable:
+        titles = {wikipedia.article_title(a) for a, _ in articles}
+        failures.extend(Failure(wikipedia.SOURCE, "attention", t, SKIPPED, "wikimedia.org unreachable")
+                        for t in sorted(titles))
+        requested["attention"] += len(titles)
+    elif articles:
+        got_a = wikipedia.fetch_pageviews(articles, start, as_of_d, http=http, sleep=sleep)
+        take(got_a, "attention")
+        attention = got_a.frame
+    else:
+        notes.append("attention: no universe rows with a wikipedia_article")
+
+    log = failures_frame(failures)
+    frames: dict[str, pd.DataFrame | None] = {
+        "prices": _cut(prices, "date", as_of_d),
+        "fundamentals": _cut(fundamentals, "as_of", as_of_d),
+        "attention": _cut(attention, "date", as_of_d),
+        "rates": _cut(rates, "date", as_of_d),
+        "universe": universe_frame,
+        "pairs": pairs,
+        "ingest_log": log,
+    }
+    # live is incremental: its frames are upserted on top of the stored history
+    data = SourceData(name=NAME, frames=frames, notes=notes, complete=False)
+    for f in failures[:MAX_NOTE_LINES]:
+        data.notes.append(f"ingest: {f.source} {f.dataset} {f.item}: {f.status} — {f.reason}")
+    if len(failures) > MAX_NOTE_LINES:
+        data.notes.append(f"ingest: … {len(failures) - MAX_NOTE_LINES} more in ingest_log")
+
+    # failed share per dataset
+    worst: tuple[float, str, int] | None = None
+    for dataset in DATASETS:
+        failed = {f.item for f in failures if f.dataset == dataset and f.status != FALLBACK}
+        total = requested[dataset]
+        if not total:
+            continue
+        share = len(failed) / total
+        data.notes.append(f"{dataset}: {total - len(failed)} of {total} delivered")
+        if share > _limit(max_failed_share, dataset) and (worst is None or share > worst[0]):
+            worst = (share, dataset, total)
+    if worst is not None:
+        share, dataset, total = worst
+        failed = sorted({f.item for f in failures if f.dataset == dataset and f.status != FALLBACK})
+        raise DatasetFailed(
+            f"live source: {share:.0%} of {dataset} failed ({len(failed)} of {total}; allowed "
+            f"{_limit(max_failed_share, dataset):.0%}): {', '.join(failed[:10])}"
+            + (" …" if len(failed) > 10 else ""),
+            dataset=dataset, share=share, ingest_log=log)
+    return data

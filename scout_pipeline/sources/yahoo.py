@@ -1,0 +1,469 @@
+"""Yahoo Finance through yfinance 1.x: daily prices, fundamentals (`Ticker.info`), rate series.
+
+What yfinance really does, and what this module does about it:
+
+* `yf.download` defaults to `auto_adjust=True` (no `Adj Close`) — every option is passed
+  explicitly here, `auto_adjust=False` so both the traded `Close` and `Adj Close` come back.
+* Columns are a (Price, Ticker) MultiIndex even for one ticker (`group_by='column'`,
+  `multi_level_index=True`); the index is a `DatetimeIndex` named `Date`, tz-naive for daily
+  bars (`ignore_tz=True`), tz-aware for intraday.
+* `download` catches per-ticker errors itself: a delisted, mistyped, blocked or rate-limited
+  ticker comes back as an all-NaN column, and if every ticker failed the frame is empty. So an
+  empty chunk is retried with exponential backoff and jitter, like `YFRateLimitError`
+  (which `Ticker.info` and future yfinance versions do raise); tickers that are still missing
+  are reported per ticker with a reason, never silently dropped.
+* The last row can repeat (same session twice): duplicates keep the last row.
+* `.info` keys vanish and change: every fundamentals field is nullable and parsed defensively.
+
+Requests: yfinance makes one chart request per ticker inside `download` (so N tickers cost N
+requests, in ceil(N / chunk_size) `download` calls) plus one quoteSummary request per
+`.info`. Nothing here touches the network unless a real `yfinance` module is used; tests inject
+a fake module with `download` and `Ticker`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scout_pipeline.sources.contracts import columns
+from scout_pipeline.sources.errors import (
+    FAILED, MISSING, RATE_LIMITED, SKIPPED, Failure, FetchResult,
+)
+
+SOURCE = "yahoo"
+PRICE_FIELDS = {
+    "Open": "open", "High": "high", "Low": "low", "Close": "close",
+    "Adj Close": "adj_close", "Volume": "volume",
+}
+RATE_TICKERS = ("ZQ=F", "^IRX")  # front-month 30-day fed funds future; 13-week T-bill yield
+REFETCH_SESSIONS = 5             # re-fetch this many sessions before the last stored date
+DEFAULT_CHUNK_SIZE = 50
+
+# `.info` key(s) per fundamentals column, first present wins.
+INFO_FIELDS: dict[str, tuple[str, ...]] = {
+    "market_cap": ("marketCap",),
+    "shares_outstanding": ("sharesOutstanding", "impliedSharesOutstanding"),
+    "forward_eps": ("forwardEps", "epsForward"),
+    "trailing_eps": ("trailingEps", "epsTrailingTwelveMonths"),
+    "forward_pe": ("forwardPE",),
+    "trailing_pe": ("trailingPE",),
+    "net_income_ttm": ("netIncomeToCommon",),
+    "profit_margin": ("profitMargins",),
+    "earnings_growth": ("earningsGrowth",),
+    "revenue_growth": ("revenueGrowth",),
+    "debt_to_equity": ("debtToEquity",),
+    "total_debt": ("totalDebt",),
+    "total_cash": ("totalCash",),
+    "sector": ("sector",),
+    "industry": ("industry",),
+}
+TEXT_FIELDS = ("sector", "industry")
+# Values are kept as Yahoo publishes them: debt_to_equity in percent (154.5 = 1.545×),
+# margins and growth rates as fractions (0.243 = 24.3 %) — what stg_fundamentals documents.
+
+Sleep = Callable[[float], Any]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _yf(yf_module: ModuleType | Any | None):
+    if yf_module is not None:
+        return yf_module
+    import yfinance  # noqa: PLC0415 - imported only when a live fetch happens
+
+    return yfinance
+
+
+def is_rate_limit(exc: BaseException) -> bool:
+    """`yfinance.exceptions.YFRateLimitError` (matched by name: robust to reloads and fakes)."""
+    return any(cls.__name__ == "YFRateLimitError" for cls in type(exc).__mro__)
+
+
+def backoff_delay(attempt: int, *, base: float = 2.0, cap: float = 60.0,
+                  jitter: float = 0.5, rng: random.Random | None = None) -> float:
+    """Exponential backoff with multiplicative jitter: base·2^(attempt−1)·(1 + U[0, jitter))."""
+    rng = rng or random
+    return min(cap, base * 2 ** (attempt - 1)) * (1.0 + rng.uniform(0.0, jitter))
+
+
+def _as_date(day: dt.date | str | pd.Timestamp) -> dt.date:
+    return pd.Timestamp(day).date()
+
+
+def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
+    size = max(1, int(size))
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def _normalize_tickers(tickers: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for t in tickers:
+        if t is None:
+            continue
+        t = str(t).strip().upper()
+        if t:
+            seen.setdefault(t, None)
+    return list(seen)
+
+
+def refetch_start(last_stored: dt.date | str | None, *, sessions: int = REFETCH_SESSIONS,
+                  initial: dt.date | str | None = None) -> dt.date | None:
+    """Start of the re-fetch window: `sessions` NYSE sessions before the last stored date.
+
+    With nothing stored yet, returns `initial` (the caller's first-load history start).
+    """
+    if last_stored is None:
+        return None if initial is None else _as_date(initial)
+    from scout_pipeline.calendar import sessions_back
+
+    return sessions_back(_as_date(last_stored), sessions + 1)[0]
+
+
+def empty_prices() -> pd.DataFrame:
+    return _typed_prices(pd.DataFrame(columns=columns("prices")))
+
+
+def _typed_prices(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.reindex(columns=columns("prices"))
+    out.columns.name = None
+    out["ticker"] = out["ticker"].astype(object)
+    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
+    for col in ("open", "high", "low", "close", "adj_close", "volume"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    out["source"] = out["source"].astype(object)
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- prices
+
+def frame_to_rows(data: pd.DataFrame | None, requested: Sequence[str],
+                  start: dt.date, end: dt.date) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Turn one `yf.download` frame into long contract rows.
+
+    Returns (rows, missing) where missing maps each requested ticker that has no usable row to
+    the reason. Handles: (Price, Ticker) or (Ticker, Price) MultiIndex columns, a flat frame
+    for one ticker, tz-aware or naive index, all-NaN rows, a repeated last row, rows outside
+    [start, end].
+    """
+    requested = list(requested)
+    if data is None or len(data.index) == 0 or len(data.columns) == 0:
+        return empty_prices(), {t: "empty frame from Yahoo" for t in requested}
+
+    index = pd.DatetimeIndex(pd.to_datetime(data.index))
+    if index.tz is not None:
+        index = index.tz_localize(None)  # keep the exchange's wall-clock date
+    frame = data.copy()
+    frame.index = index.normalize().rename("date")
+
+    cols = frame.columns
+    if isinstance(cols, pd.MultiIndex) and cols.nlevels == 2:
+        price_level = next(
+            (i for i in range(2) if set(map(str, cols.get_level_values(i))) & set(PRICE_FIELDS)),
+            0)
+        frame.columns = cols.set_names(["price", "ticker"] if price_level == 0 else ["ticker", "price"])
+        long = frame.stack(level="ticker", future_stack=True)
+    elif not isinstance(cols, pd.MultiIndex) and len(requested) == 1:
+        long = frame.assign(ticker=requested[0]).set_index("ticker", append=True)
+    else:
+        return empty_prices(), {t: f"unexpected columns from Yahoo: {list(cols)[:4]}" for t in requested}
+
+    long = long.rename(columns=PRICE_FIELDS).reindex(columns=list(PRICE_FIELDS.values()))
+    long = long.apply(pd.to_numeric, errors="coerce").reset_index()
+    long["ticker"] = long["ticker"].astype(str).str.upper()
+    returned = set(long["ticker"])
+    values = list(PRICE_FIELDS.values())
+    long = long.dropna(subset=values, how="all")
+    long = long[long["close"].notna()]
+    long = long.drop_duplicates(subset=["ticker", "date"], keep="last")  # the repeated last row
+    long = long[(long["date"] >= pd.Timestamp(start)) & (long["date"] <= pd.Timestamp(end))]
+    long = long[long["ticker"].isin(requested)]
+    have = set(long["ticker"])
+    missing: dict[str, str] = {}
+    for t in requested:
+        if t not in returned:
+            missing[t] = "not in Yahoo's response"
+        elif t not in have:
+            missing[t] = ("no rows in window (delisted, wrong symbol, no trading, "
+                          "or blocked by Yahoo)")
+    if long.empty:
+        return empty_prices(), missing
+    long["source"] = SOURCE
+    return _typed_prices(long.sort_values(["ticker", "date"], kind="stable")), missing
+
+
+def _download(yf, chunk: list[str], start: dt.date, end: dt.date, *, threads: bool | int,
+              timeout: float) -> pd.DataFrame | None:
+    return yf.download(
+        tickers=chunk,
+        start=start.isoformat(),
+        end=(end + dt.timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
+        interval="1d",
+        auto_adjust=False,
+        back_adjust=False,
+        actions=False,
+        group_by="column",
+        multi_level_index=True,
+        ignore_tz=True,
+        repair=False,
+        keepna=False,
+        prepost=False,
+        rounding=False,
+        progress=False,
+        threads=threads,
+        timeout=timeout,
+    )
+
+
+def _fetch_chunk(yf, chunk: list[str], start: dt.date, end: dt.date, *, max_attempts: int,
+                 sleep: Sleep, rng: random.Random | None, threads: bool | int, timeout: float,
+                 backoff_base: float) -> tuple[pd.DataFrame, dict[str, tuple[str, str]], bool]:
+    """One chunk with bounded retries. Returns (rows, missing {ticker: (status, reason)},
+    exhausted) — exhausted is True when every attempt was rate-limited, errored or empty."""
+    status, reason = FAILED, "not attempted"
+    for attempt in range(1, max_attempts + 1):
+        try:
+            data = _download(yf, chunk, start, end, threads=threads, timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - any provider error is retried, then recorded
+            if is_rate_limit(exc):
+                status, reason = RATE_LIMITED, f"YFRateLimitError after {attempt} attempt(s)"
+            else:
+                status, reason = FAILED, f"download error after {attempt} attempt(s): {exc!r}"
+        else:
+            rows, missing = frame_to_rows(data, chunk, start, end)
+            if not rows.empty:
+                return rows, {t: (MISSING, r) for t, r in missing.items()}, False
+            status = MISSING
+            reason = (f"empty frame after {attempt} attempt(s) (delisted, no trading in window, "
+                      "or rate-limited)")
+        if attempt < max_attempts:
+            sleep(backoff_delay(attempt, base=backoff_base, rng=rng))
+    return empty_prices(), {t: (status, reason) for t in chunk}, True
+
+
+def fetch_prices(tickers: Iterable[str], start: dt.date | str, end: dt.date | str, *,
+                 yf_module: Any = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                 max_attempts: int = 4, retry_missing: bool = True, abort_after: int = 2,
+                 threads: bool | int = False, timeout: float = 20.0,
+                 backoff_base: float = 2.0, sleep: Sleep = time.sleep,
+                 rng: random.Random | None = None, dataset: str = "prices") -> FetchResult:
+    """Daily bars for `tickers` from `start` to `end`, both inclusive, as `prices` rows.
+
+    `start` is normally the last stored date minus ~5 sessions (see `refetch_start`): the
+    overlap is re-fetched and upserted, which repairs late corrections and repeated rows.
+    Chunks of `chunk_size` tickers; an empty chunk or `YFRateLimitError` is retried up to
+    `max_attempts` times with backoff + jitter; after `abort_after` consecutive exhausted chunks
+    the rest are skipped (recorded, not attempted). Tickers missing from a partial answer get
+    one more try together (`retry_missing`), then a failure record with the reason.
+    """
+    yf = _yf(yf_module)
+    start_d, end_d = _as_date(start), _as_date(end)
+    wanted = _normalize_tickers(tickers)
+    result = FetchResult(frame=empty_prices(), requested=len(wanted))
+    if not wanted:
+        return result
+    if start_d > end_d:
+        result.notes.append(f"{dataset}: start {start_d} after end {end_d}; nothing fetched")
+        return result
+
+    parts: list[pd.DataFrame] = []
+    missing: dict[str, tuple[str, str]] = {}
+    retryable: list[str] = []
+    exhausted_run = 0
+    chunks = _chunks(wanted, chunk_size)
+    for n, chunk in enumerate(chunks):
+        if abort_after and exhausted_run >= abort_after:
+            rest = [t for c in chunks[n:] for t in c]
+            for t in rest:
+                missing[t] = (SKIPPED, f"not attempted: {exhausted_run} consecutive chunks came "
+                              "back empty or rate-limited")
+            result.notes.append(f"{dataset}: stopped after {exhausted_run} consecutive empty/"
+                                f"rate-limited chunks; {len(rest)} tickers not attempted")
+            break
+        rows, chunk_missing, exhausted = _fetch_chunk(
+            yf, chunk, start_d, end_d, max_attempts=max_attempts, sleep=sleep, rng=rng,
+            threads=threads, timeout=timeout, backoff_base=backoff_base)
+        exhausted_run = exhausted_run + 1 if exhausted else 0
+        parts.append(rows)
+        missing.update(chunk_missing)
+        if not exhausted:
+            retryable.extend(chunk_missing)
+
+    if retry_missing and retryable:
+        for chunk in _chunks(retryable, chunk_size):
+            rows, still, _ = _fetch_chunk(
+                yf, chunk, start_d, end_d, max_attempts=1, sleep=sleep, rng=rng,
+                threads=threads, timeout=timeout, backoff_base=backoff_base)
+            parts.append(rows)
+            for t in chunk:
+                if t not in still:
+                    missing.pop(t, None)
+                else:
+                    missing[t] = (missing[t][0], missing[t][1] + "; retried once")
+
+    frames = [p for p in parts if not p.empty]
+    if frames:
+        prices = pd.concat(frames, ignore_index=True)
+        prices = prices.drop_duplicates(subset=["ticker", "date"], keep="last")
+        result.frame = _typed_prices(prices.sort_values(["ticker", "date"]))
+    result.failures = [Failure(SOURCE, dataset, t, status, reason)
+                       for t, (status, reason) in missing.items()]
+    if missing:
+        result.notes.append(f"{dataset}: {len(missing)} of {len(wanted)} tickers without rows "
+                            f"from Yahoo: {', '.join(sorted(missing)[:10])}"
+                            + (" …" if len(missing) > 10 else ""))
+    return result
+
+
+# --------------------------------------------------------------------------- rates
+
+def rates_from_prices(prices: pd.DataFrame, series: Iterable[str] = RATE_TICKERS) -> pd.DataFrame:
+    """`rates` rows (series, date, value=close, source='yahoo') for the rate tickers in prices."""
+    wanted = list(series)
+    sub = prices[prices["ticker"].isin(wanted)]
+    out = pd.DataFrame({
+        "series": sub["ticker"].astype(object).to_numpy(),
+        "date": sub["date"].to_numpy(),
+        "value": sub["close"].astype("float64").to_numpy(),
+        "source": SOURCE,
+    }, columns=columns("rates"))
+    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
+    out["source"] = out["source"].astype(object)
+    return out.sort_values(["series", "date"]).reset_index(drop=True)
+
+
+def fetch_rates(start: dt.date | str, end: dt.date | str, *,
+                series: Sequence[str] = RATE_TICKERS, **price_kwargs: Any) -> FetchResult:
+    """Closes of the Yahoo rate series (front fed funds future `ZQ=F`, `^IRX`) as rates rows."""
+    got = fetch_prices(series, start, end, dataset="rates", **price_kwargs)
+    return FetchResult(frame=rates_from_prices(got.frame, series), failures=got.failures,
+                       notes=got.notes, requested=got.requested)
+
+
+# --------------------------------------------------------------------------- fundamentals
+
+def _num(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return math.nan
+    if isinstance(value, dict):  # {"raw": 1.2, "fmt": "1.2"} shapes from raw quoteSummary
+        return _num(value.get("raw"))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        f = float(value)
+    elif isinstance(value, str):
+        try:
+            f = float(value.replace(",", ""))
+        except ValueError:
+            return math.nan
+    else:
+        return math.nan
+    return f if math.isfinite(f) else math.nan
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def info_to_row(ticker: str, info: dict[str, Any] | None, as_of: dt.date) -> dict[str, Any] | None:
+    """One fundamentals row from a `Ticker.info` dict; None when no contract field is present."""
+    if not isinstance(info, dict):
+        return None
+    row: dict[str, Any] = {"ticker": ticker, "as_of": pd.Timestamp(as_of)}
+    present = 0
+    for col, keys in INFO_FIELDS.items():
+        raw = next((info[k] for k in keys if info.get(k) is not None), None)
+        if col in TEXT_FIELDS:
+            row[col] = _text(raw)
+            present += row[col] is not None
+        else:
+            value = _num(raw)
+            row[col] = value
+            present += not math.isnan(value)
+    if present == 0:
+        return None
+    row["source"] = SOURCE
+    return row
+
+
+def _typed_fundamentals(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns("fundamentals"))
+    frame["ticker"] = frame["ticker"].astype(object)
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[ns]")
+    for col in INFO_FIELDS:
+        if col in TEXT_FIELDS:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+        else:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame["source"] = frame["source"].astype(object)
+    return frame.reset_index(drop=True)
+
+
+def fetch_fundamentals(tickers: Iterable[str], as_of: dt.date | str, *, yf_module: Any = None,
+                       max_attempts: int = 3, abort_after: int = 3, backoff_base: float = 2.0,
+                       sleep: Sleep = time.sleep,
+                       rng: random.Random | None = None) -> FetchResult:
+    """`Ticker(t).info` → fundamentals rows stamped `as_of` (the as-of session).
+
+    `.info` is "now", not point in time: call it only for the latest session. Every field is
+    nullable; a ticker whose `.info` errors or carries none of the fields is recorded in
+    `failures`, never raised. `YFRateLimitError` is retried with backoff; after `abort_after`
+    consecutive tickers exhaust their retries the rest are skipped (recorded).
+    """
+    yf = _yf(yf_module)
+    as_of_d = _as_date(as_of)
+    wanted = _normalize_tickers(tickers)
+    rows: list[dict[str, Any]] = []
+    failures: list[Failure] = []
+    notes: list[str] = []
+    limited_run = 0
+    for i, t in enumerate(wanted):
+        if abort_after and limited_run >= abort_after:
+            for rest in wanted[i:]:
+                failures.append(Failure(SOURCE, "fundamentals", rest, SKIPPED,
+                                        f"not attempted: Yahoo rate-limited {limited_run} "
+                                        "tickers in a row"))
+            notes.append(f"fundamentals: stopped after {limited_run} rate-limited tickers in a "
+                         f"row; {len(wanted) - i} not attempted")
+            break
+        info: Any = None
+        failure: Failure | None = None
+        for attempt in range(1, max_attempts + 1):
+            try:
+                info = yf.Ticker(t).info
+                failure = None
+                break
+            except Exception as exc:  # noqa: BLE001 - recorded per ticker
+                if is_rate_limit(exc):
+                    failure = Failure(SOURCE, "fundamentals", t, RATE_LIMITED,
+                                      f"YFRateLimitError after {attempt} attempt(s)")
+                    if attempt < max_attempts:
+                        sleep(backoff_delay(attempt, base=backoff_base, rng=rng))
+                        continue
+                else:
+                    failure = Failure(SOURCE, "fundamentals", t, FAILED, f".info error: {exc!r}")
+                break
+        if failure is not None:
+            limited_run = limited_run + 1 if failure.status == RATE_LIMITED else 0
+            failures.append(failure)
+            continue
+        limited_run = 0
+        row = info_to_row(t, info, as_of_d)
+        if row is None:
+            failures.append(Failure(SOURCE, "fundamentals", t, MISSING,
+                                    ".info has none of the fundamentals fields"))
+            continue
+        rows.append(row)
+    if failures:
+        notes.append(f"fundamentals: {len(failures)} of {len(wanted)} tickers without .info data")
+    return FetchResult(frame=_typed_fundamentals(rows), failures=failures, notes=notes,
+                       requested=len(wanted))
