@@ -232,7 +232,7 @@ def chart_rates(con, out: Path, synthetic: bool) -> Chart | None:
 def brief_facts(con) -> pd.DataFrame:
     if not _has_table(con, "marts", "daily_brief"):
         return pd.DataFrame(columns=["section", "headline", "value", "detail"])
-    return _query(con, "SELECT section, headline, value, detail FROM marts.daily_brief ORDER BY rowid")
+    return _query(con, "SELECT section, headline, value, detail FROM marts.daily_brief ORDER BY section_order")
 
 
 def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallback: str | None) -> str:

@@ -1,0 +1,280 @@
+-- daily_brief: one row per section of the day's brief (rotation, valuation, cooling_breakouts, breadth, rates, quality_leaders) for the as-of day: a one-sentence headline, the number behind it and a detail sentence. A section whose input is empty is kept and says so in its detail.
+-- @key as_of, section
+-- @column as_of: the run's as-of day.
+-- @column section: rotation, valuation, cooling_breakouts, breadth, rates or quality_leaders.
+-- @column section_order: position of the section in the brief (1 = first).
+-- @column headline: the section's one-sentence finding.
+-- @column value: the number behind the headline: rotation = signed streak_days, valuation = discount_pct, cooling_breakouts = count cooling, breadth = pct_above_50d, rates = implied_cut_bps, quality_leaders = the top quality_score; null when there is no data.
+-- @column detail: supporting facts, or why the section is empty.
+WITH one AS (
+    SELECT 1 AS x
+),
+-- ------------------------------------------------------------------ rotation
+streak_pair AS (
+    SELECT pair_id
+    FROM marts.relative_strength_streaks
+    WHERE date <= $as_of
+    GROUP BY pair_id
+    ORDER BY pair_id = 'smallcap_vs_largecap' DESC, pair_id
+    LIMIT 1
+),
+streak AS (
+    SELECT s.*, lag(s.streak_days) OVER (ORDER BY s.date) AS previous_streak_days
+    FROM marts.relative_strength_streaks s
+    WHERE s.pair_id IN (SELECT pair_id FROM streak_pair) AND s.date <= $as_of
+    QUALIFY s.date = max(s.date) OVER ()
+),
+streak_named AS (
+    SELECT s.*,
+           coalesce(nullif(trim(regexp_replace(split_part(s.label, ' vs ', 1), '\s*\([^)]*\)', '', 'g')), s.lead),
+                    regexp_replace(ul.name, ' Index$', ''), s.lead) AS lead_name,
+           coalesce(nullif(trim(regexp_replace(split_part(s.label, ' vs ', 2), '\s*\([^)]*\)', '', 'g')), s.base),
+                    regexp_replace(ub.name, ' Index$', ''), s.base) AS base_raw
+    FROM streak s
+    LEFT JOIN staging.stg_universe ul ON ul.ticker = s.lead
+    LEFT JOIN staging.stg_universe ub ON ub.ticker = s.base
+),
+streak_text AS (
+    SELECT *,
+           CASE WHEN base_raw = base OR lower(base_raw) LIKE 'the %' THEN base_raw
+                ELSE 'the ' || base_raw END AS base_name,
+           abs(streak_days) AS run,
+           abs(previous_streak_days) AS previous_run,
+           abs(streak_days) = 1 AND previous_streak_days IS NOT NULL AS broke
+    FROM streak_named
+),
+rotation AS (
+    SELECT 1 AS section_order, 'rotation' AS section,
+           CASE
+               WHEN t.pair_id IS NULL THEN 'Rotation: no data'
+               WHEN t.broke THEN
+                   t.lead_name || ' vs ' || t.base_name || ' streak broke: '
+                   || CASE WHEN t.streak_days > 0 THEN 'ahead' ELSE 'behind' END
+                   || ' for 1 session after ' || t.previous_run
+                   || CASE WHEN t.previous_streak_days > 0 THEN ' ahead' ELSE ' behind' END
+               ELSE
+                   t.lead_name || CASE WHEN t.streak_days > 0 THEN ' ahead of ' ELSE ' behind ' END
+                   || t.base_name || ' for ' || t.run || CASE WHEN t.run = 1 THEN ' session' ELSE ' sessions' END
+                   || CASE WHEN t.prior_comparable_end IS NOT NULL
+                           THEN ', the longest run since ' || strftime(t.prior_comparable_end, '%Y-%m-%d')
+                                || ' (' || abs(t.prior_comparable_days)
+                                || CASE WHEN abs(t.prior_comparable_days) = 1 THEN ' session)' ELSE ' sessions)' END
+                           ELSE ', the longest run on record' END
+           END AS headline,
+           t.streak_days::DOUBLE AS value,
+           CASE
+               WHEN t.pair_id IS NULL THEN 'no pair with prices for both series in this source'
+               ELSE t.label || ' (' || t.lead || ' vs ' || t.base || ') on ' || strftime(t.date, '%Y-%m-%d') || ': '
+                    || t.lead_name || ' ' || printf('%+.2f%%', 100 * t.lead_return) || ', '
+                    || t.base_raw || ' ' || printf('%+.2f%%', 100 * t.base_return)
+                    || '; streak started ' || strftime(t.streak_start, '%Y-%m-%d')
+                    || '; longest on record: ' || abs(t.longest_streak_days) || ' sessions '
+                    || CASE WHEN t.longest_streak_days > 0 THEN 'ahead' ELSE 'behind' END
+                    || ', ended ' || strftime(t.longest_streak_end, '%Y-%m-%d') || '.'
+           END AS detail
+    FROM one LEFT JOIN streak_text t ON true
+),
+-- ------------------------------------------------------------------ valuation
+valuation_row AS (
+    SELECT *,
+           CASE segment WHEN 'small_cap' THEN 'Small caps' WHEN 'large_cap' THEN 'Large caps'
+                ELSE segment || ' names' END AS segment_name
+    FROM marts.valuation_gap
+    WHERE as_of = (SELECT max(as_of) FROM marts.valuation_gap WHERE as_of <= $as_of)
+    ORDER BY segment = 'small_cap' DESC, segment = 'large_cap', covered DESC, segment
+    LIMIT 1
+),
+valuation AS (
+    SELECT 2 AS section_order, 'valuation' AS section,
+           CASE
+               WHEN v.segment IS NULL THEN 'Valuation: no data'
+               WHEN v.covered = 0 THEN v.segment_name || ': no forward earnings to value'
+               WHEN v.forward_pe IS NULL THEN
+                   v.segment_name || ' have negative aggregate forward earnings: no meaningful forward P/E'
+               WHEN v.large_cap_forward_pe IS NULL OR v.segment = 'large_cap' THEN
+                   v.segment_name || ' trade at ' || printf('%.1f', v.forward_pe) || 'x forward earnings'
+               ELSE
+                   v.segment_name || ' trade at ' || printf('%.1f', v.forward_pe)
+                   || 'x forward earnings vs ' || printf('%.1f', v.large_cap_forward_pe)
+                   || 'x for large caps: a ' || printf('%.0f', abs(v.discount_pct))
+                   || CASE WHEN v.discount_pct >= 0 THEN '% discount' ELSE '% premium' END
+           END AS headline,
+           v.discount_pct AS value,
+           CASE
+               WHEN v.segment IS NULL THEN 'no fundamentals in this source'
+               ELSE 'Losses included; without the loss-makers '
+                    || coalesce(printf('%.1f', v.forward_pe_ex_negative) || 'x', 'n/a')
+                    || ' (median name ' || coalesce(printf('%.1f', v.median_forward_pe) || 'x', 'n/a') || '); '
+                    || coalesce(printf('%.0f', v.unprofitable_pct) || '%', 'an unknown share')
+                    || ' of ' || lower(v.segment_name) || ' unprofitable ('
+                    || coalesce(printf('%.0f', v.unprofitable_cap_pct) || '%', 'n/a') || ' of their market cap); '
+                    || v.covered || ' of ' || v.constituents || ' names covered; fundamentals as of '
+                    || strftime(v.as_of, '%Y-%m-%d') || '.'
+           END AS detail
+    FROM one LEFT JOIN valuation_row v ON true
+),
+-- ------------------------------------------------------------------ cooling breakouts
+equity_prices AS (
+    SELECT count(*) AS n
+    FROM staging.stg_prices p
+    WHERE p.date <= $as_of
+      AND p.ticker IN (SELECT ticker FROM staging.stg_universe WHERE asset_type = 'equity')
+),
+breakouts AS (
+    SELECT count(*) AS total,
+           count(*) FILTER (WHERE status = 'cooling') AS cooling,
+           count(*) FILTER (WHERE status = 'heating') AS heating,
+           count(*) FILTER (WHERE status = 'holding') AS holding,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           list(ticker ORDER BY pullback_pct DESC, ticker) FILTER (WHERE status = 'cooling') AS cooling_names,
+           list(ticker || ' ' || printf('%.1f', -pullback_pct) || '% from peak, attention '
+                || coalesce(printf('%+.0f%%', attention_change_pct), 'unknown')
+                ORDER BY pullback_pct DESC, ticker) FILTER (WHERE status = 'cooling') AS cooling_facts,
+           list(ticker ORDER BY ticker) FILTER (WHERE status = 'heating') AS heating_names,
+           list(ticker ORDER BY ticker) FILTER (WHERE status = 'failed') AS failed_names
+    FROM marts.cooling_breakouts
+),
+named_lists AS (
+    SELECT *,
+           array_to_string(cooling_names[1:$brief_max_names::INTEGER], ', ')
+           || CASE WHEN cooling > $brief_max_names::INTEGER
+                   THEN ' (+' || (cooling - $brief_max_names::INTEGER) || ' more)' ELSE '' END AS cooling_list,
+           array_to_string(cooling_facts[1:$brief_max_names::INTEGER], '; ') AS cooling_detail,
+           array_to_string(heating_names[1:$brief_max_names::INTEGER], ', ') AS heating_list,
+           array_to_string(failed_names[1:$brief_max_names::INTEGER], ', ') AS failed_list
+    FROM breakouts
+),
+cooling AS (
+    SELECT 3 AS section_order, 'cooling_breakouts' AS section,
+           CASE
+               WHEN e.n = 0 THEN 'Breakouts: no data'
+               WHEN b.total = 0 THEN 'No breakouts in the last ' || $breakout_window::INTEGER || ' sessions'
+               WHEN b.cooling = 0 THEN 'No breakout is cooling'
+               ELSE b.cooling || CASE WHEN b.cooling = 1 THEN ' breakout cooling: ' ELSE ' breakouts cooling: ' END
+                    || b.cooling_list
+           END AS headline,
+           CASE WHEN e.n > 0 THEN b.cooling::DOUBLE END AS value,
+           CASE
+               WHEN e.n = 0 THEN 'no equity prices in this source'
+               WHEN b.total = 0 THEN
+                   'no equity closed above its prior ' || $breakout_lookback::INTEGER || '-session high on '
+                   || printf('%g', $volume_confirm_ratio) || 'x its average volume in the last '
+                   || $breakout_window::INTEGER || ' sessions'
+               ELSE b.total || ' breakouts in the last ' || $breakout_window::INTEGER || ' sessions: '
+                    || b.cooling || ' cooling, ' || b.heating || ' heating'
+                    || CASE WHEN b.heating > 0 THEN ' (' || b.heating_list || ')' ELSE '' END
+                    || ', ' || b.holding || ' holding, ' || b.failed || ' failed'
+                    || CASE WHEN b.failed > 0 THEN ' (' || b.failed_list || ')' ELSE '' END
+                    || CASE WHEN b.cooling > 0 THEN '. ' || b.cooling_detail ELSE '' END || '.'
+           END AS detail
+    FROM one
+    CROSS JOIN equity_prices e
+    CROSS JOIN named_lists b
+),
+-- ------------------------------------------------------------------ breadth
+breadth_row AS (
+    SELECT *,
+           CASE segment WHEN 'small_cap' THEN 'Small caps' WHEN 'large_cap' THEN 'Large caps'
+                ELSE segment || ' names' END AS segment_name
+    FROM marts.market_breadth
+    WHERE as_of = (SELECT max(as_of) FROM marts.market_breadth WHERE as_of <= $as_of)
+    ORDER BY segment = 'small_cap' DESC, members DESC, segment
+    LIMIT 1
+),
+breadth AS (
+    SELECT 4 AS section_order, 'breadth' AS section,
+           CASE
+               WHEN b.segment IS NULL THEN 'Breadth: no data'
+               ELSE b.segment_name || ': '
+                    || coalesce(printf('%.0f', b.pct_above_50d) || '% above their 50-day average',
+                                'too little history for a 50-day average')
+                    || CASE WHEN b.breadth_spread_20d IS NULL THEN ''
+                            ELSE '; equal weight ' || CASE WHEN b.breadth_spread_20d >= 0 THEN 'ahead of' ELSE 'behind' END
+                                 || ' cap weight by ' || printf('%.1f', abs(100 * b.breadth_spread_20d))
+                                 || ' pts over 20 sessions ('
+                                 || CASE WHEN b.breadth_spread_20d >= 0 THEN 'broadening' ELSE 'narrowing' END || ')'
+                       END
+           END AS headline,
+           b.pct_above_50d AS value,
+           CASE
+               WHEN b.segment IS NULL THEN 'no equity prices in this source'
+               ELSE b.members || ' members on ' || strftime(b.as_of, '%Y-%m-%d') || '; '
+                    || coalesce(printf('%.0f', b.pct_above_200d) || '%', 'n/a') || ' above their 200-day average; '
+                    || b.new_highs || ' new highs, ' || b.new_lows || ' new lows; 20-session return equal weight '
+                    || coalesce(printf('%+.1f%%', 100 * b.equal_weight_return_20d), 'n/a') || ' vs cap weight '
+                    || coalesce(printf('%+.1f%%', 100 * b.cap_weight_return_20d), 'n/a') || '.'
+           END AS detail
+    FROM one LEFT JOIN breadth_row b ON true
+),
+-- ------------------------------------------------------------------ rates
+rate_row AS (
+    SELECT *
+    FROM marts.rate_expectations
+    WHERE date <= $as_of
+    ORDER BY date DESC
+    LIMIT 1
+),
+rates AS (
+    SELECT 5 AS section_order, 'rates' AS section,
+           CASE
+               WHEN r.date IS NULL THEN 'Rates: no data'
+               ELSE 'Rate expectations: ' || r.signal || '; futures imply '
+                    || printf('%.2f%%', r.implied_policy_rate)
+                    || CASE WHEN r.implied_cut_bps IS NULL THEN ''
+                            ELSE ', ' || printf('%.0f', abs(r.implied_cut_bps)) || ' bp '
+                                 || CASE WHEN r.implied_cut_bps >= 0 THEN 'below' ELSE 'above' END
+                                 || ' the ' || printf('%.2f%%', r.effective_rate) || ' effective rate' END
+                    || CASE WHEN r.implied_change_20d_bps IS NULL THEN ''
+                            ELSE ' (' || printf('%+.0f', r.implied_change_20d_bps) || ' bp over 20 sessions)' END
+           END AS headline,
+           r.implied_cut_bps AS value,
+           CASE
+               WHEN r.date IS NULL THEN 'no fed funds futures (ZQ=F) in this source'
+               ELSE 'As of ' || strftime(r.date, '%Y-%m-%d') || ': 5-session change '
+                    || coalesce(printf('%+.0f', r.implied_change_5d_bps) || ' bp', 'n/a')
+                    || '; 3-month T-bill ' || coalesce(printf('%.2f%%', r.tbill_3m), 'n/a')
+                    || '; 2-year Treasury ' || coalesce(printf('%.2f%%', r.treasury_2y), 'n/a') || '.'
+           END AS detail
+    FROM one LEFT JOIN rate_row r ON true
+),
+-- ------------------------------------------------------------------ quality leaders
+leaders AS (
+    SELECT count(*) AS scored,
+           max(quality_score) AS top_score,
+           list(ticker ORDER BY rank) FILTER (WHERE rank <= $brief_top_n::INTEGER) AS top_names,
+           list(ticker || ' (score ' || printf('%.0f', quality_score) || ': margin '
+                || printf('%.0f%%', 100 * profit_margin) || ', growth '
+                || printf('%+.0f%%', 100 * earnings_growth) || ', relative strength '
+                || printf('%+.1f', 100 * relative_strength) || ' pts)'
+                ORDER BY rank) FILTER (WHERE rank <= $brief_top_n::INTEGER) AS top_facts
+    FROM marts.quality_leaders
+),
+fundamentals_present AS (
+    SELECT count(*) AS n FROM staging.stg_fundamentals WHERE as_of <= $as_of
+),
+quality AS (
+    SELECT 6 AS section_order, 'quality_leaders' AS section,
+           CASE WHEN l.scored = 0 THEN 'Quality leaders: no data'
+                ELSE 'Top small-cap quality leaders: ' || array_to_string(l.top_names, ', ')
+           END AS headline,
+           l.top_score AS value,
+           CASE
+               WHEN f.n = 0 THEN 'no fundamentals in this source'
+               WHEN l.scored = 0 THEN 'no small cap has the fundamentals and '
+                    || $rs_sessions::INTEGER || ' sessions of prices needed to be scored'
+               ELSE array_to_string(l.top_facts, '; ') || '; ' || l.scored || ' small caps scored.'
+           END AS detail
+    FROM one
+    CROSS JOIN leaders l
+    CROSS JOIN fundamentals_present f
+)
+SELECT $as_of::DATE AS as_of, section, section_order, headline, value, detail
+FROM (
+    SELECT * FROM rotation
+    UNION ALL SELECT * FROM valuation
+    UNION ALL SELECT * FROM cooling
+    UNION ALL SELECT * FROM breadth
+    UNION ALL SELECT * FROM rates
+    UNION ALL SELECT * FROM quality
+)
+ORDER BY section_order

@@ -1,0 +1,133 @@
+-- market_breadth: one row per session (the last breadth_history_sessions up to the as-of day) and equity segment: how many members are in uptrends or at new highs, and whether the average member beats the cap-weighted segment (equal weight minus cap weight > 0 = the rally is broadening).
+-- @key as_of, segment
+-- @column as_of: session date.
+-- @column segment: equity segment from stg_universe.segments (small_cap, large_cap, sp500, ...).
+-- @column members: segment members with a close on this session.
+-- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included); null when none has the history.
+-- @column pct_above_200d: same with the breadth_long_ma_sessions (200) session average.
+-- @column new_highs: members whose close is the highest of the last new_high_low_sessions (252) sessions, today included (needs that much history).
+-- @column new_lows: members whose close is the lowest of the last new_high_low_sessions (252) sessions.
+-- @column equal_weight_return_1d: mean of the members' 1-session returns (adjusted closes), fraction.
+-- @column cap_weight_return_1d: members' 1-session returns weighted by their latest market cap on or before the session (members without a cap left out); the equal-weight mean when no member has a cap.
+-- @column breadth_spread_1d: equal_weight_return_1d - cap_weight_return_1d; positive = the average member beat the big ones.
+-- @column equal_weight_return_5d: mean of the members' 5-session returns, fraction.
+-- @column cap_weight_return_5d: cap-weighted 5-session return (weights as for 1d).
+-- @column breadth_spread_5d: equal_weight_return_5d - cap_weight_return_5d.
+-- @column equal_weight_return_20d: mean of the members' 20-session returns, fraction.
+-- @column cap_weight_return_20d: cap-weighted 20-session return (weights as for 1d).
+-- @column breadth_spread_20d: equal_weight_return_20d - cap_weight_return_20d: the broadening signal (positive and rising = broadening).
+WITH members AS (
+    SELECT DISTINCT ticker, segment
+    FROM (SELECT ticker, unnest(segments) AS segment
+          FROM staging.stg_universe
+          WHERE asset_type = 'equity')
+),
+tickers AS (
+    -- an integer id per name: windows partition on it much faster than on text
+    SELECT ticker, row_number() OVER (ORDER BY ticker) AS tid
+    FROM (SELECT DISTINCT ticker FROM members)
+),
+market_sessions AS (
+    SELECT date, row_number() OVER (ORDER BY date DESC) AS sessions_back
+    FROM (SELECT DISTINCT date
+          FROM staging.stg_prices
+          WHERE date <= $as_of AND ticker IN (SELECT ticker FROM tickers))
+),
+needed AS (
+    -- rows a name needs: the shown sessions plus the longest lookback before them
+    SELECT $breadth_history_sessions::INTEGER
+           + greatest($breadth_long_ma_sessions::INTEGER, $new_high_low_sessions::INTEGER,
+                      $breadth_short_ma_sessions::INTEGER, 20) AS n
+),
+bounds AS (
+    SELECT min(s.date) FILTER (WHERE s.sessions_back <= $breadth_history_sessions::INTEGER) AS first_shown,
+           -- look for them among twice as many market sessions (a name missing more than
+           -- half the sessions simply lacks history for the longer measures)
+           min(s.date) FILTER (WHERE s.sessions_back <= 2 * n.n) AS first_read
+    FROM market_sessions s, needed n
+    GROUP BY n.n
+),
+recent AS (
+    SELECT t.tid, p.ticker, p.date, p.close, p.adj_close
+    FROM staging.stg_prices p
+    JOIN tickers t ON t.ticker = p.ticker
+    CROSS JOIN bounds b
+    WHERE p.date <= $as_of AND p.date >= b.first_read
+    QUALIFY row_number() OVER (PARTITION BY t.tid ORDER BY p.date DESC) <= (SELECT n FROM needed)
+),
+rolling AS (
+    SELECT tid, ticker, date, close,
+           CASE WHEN count(close) OVER short_ma = $breadth_short_ma_sessions::INTEGER
+                THEN close > avg(close) OVER short_ma END AS above_short,
+           CASE WHEN count(close) OVER long_ma = $breadth_long_ma_sessions::INTEGER
+                THEN close > avg(close) OVER long_ma END AS above_long,
+           CASE WHEN count(close) OVER high_low = $new_high_low_sessions::INTEGER
+                THEN close >= max(close) OVER high_low END AS new_high,
+           CASE WHEN count(close) OVER high_low = $new_high_low_sessions::INTEGER
+                THEN close <= min(close) OVER high_low END AS new_low,
+           adj_close / lag(adj_close, 1) OVER by_date - 1 AS return_1d,
+           adj_close / lag(adj_close, 5) OVER by_date - 1 AS return_5d,
+           adj_close / lag(adj_close, 20) OVER by_date - 1 AS return_20d
+    FROM recent
+    WINDOW by_date AS (PARTITION BY tid ORDER BY date),
+           short_ma AS (PARTITION BY tid ORDER BY date
+                        ROWS BETWEEN $breadth_short_ma_sessions::INTEGER - 1 PRECEDING AND CURRENT ROW),
+           long_ma AS (PARTITION BY tid ORDER BY date
+                       ROWS BETWEEN $breadth_long_ma_sessions::INTEGER - 1 PRECEDING AND CURRENT ROW),
+           high_low AS (PARTITION BY tid ORDER BY date
+                        ROWS BETWEEN $new_high_low_sessions::INTEGER - 1 PRECEDING AND CURRENT ROW)
+),
+shown AS (
+    SELECT r.*
+    FROM rolling r, bounds b
+    WHERE r.date >= b.first_shown
+),
+caps AS (
+    SELECT t.tid, f.as_of AS date, f.market_cap
+    FROM staging.stg_fundamentals f
+    JOIN tickers t ON t.ticker = f.ticker
+    WHERE f.market_cap > 0 AND f.as_of <= $as_of
+),
+weighted AS (
+    -- each row's latest market cap on or before its date (a snapshot taken the same day counts)
+    SELECT *,
+           last_value(market_cap IGNORE NULLS) OVER (
+               PARTITION BY tid ORDER BY date, is_bar ROWS UNBOUNDED PRECEDING) AS cap
+    FROM (SELECT *, 1 AS is_bar FROM shown
+          UNION ALL BY NAME
+          SELECT *, 0 AS is_bar FROM caps)
+    QUALIFY is_bar = 1
+),
+agg AS (
+    -- sums in DECIMAL are exact, so the result does not depend on row order or threads
+    SELECT w.date AS as_of, m.segment,
+           count(*) AS members,
+           100.0 * count(*) FILTER (WHERE w.above_short) / nullif(count(w.above_short), 0) AS pct_above_50d,
+           100.0 * count(*) FILTER (WHERE w.above_long) / nullif(count(w.above_long), 0) AS pct_above_200d,
+           count(*) FILTER (WHERE w.new_high) AS new_highs,
+           count(*) FILTER (WHERE w.new_low) AS new_lows,
+           sum(w.return_1d::DECIMAL(38, 18))::DOUBLE / count(w.return_1d) AS ew_1d,
+           sum((w.cap * w.return_1d)::DECIMAL(38, 6))::DOUBLE
+               / sum(w.cap::DECIMAL(38, 6)) FILTER (WHERE w.return_1d IS NOT NULL)::DOUBLE AS cw_1d,
+           sum(w.return_5d::DECIMAL(38, 18))::DOUBLE / count(w.return_5d) AS ew_5d,
+           sum((w.cap * w.return_5d)::DECIMAL(38, 6))::DOUBLE
+               / sum(w.cap::DECIMAL(38, 6)) FILTER (WHERE w.return_5d IS NOT NULL)::DOUBLE AS cw_5d,
+           sum(w.return_20d::DECIMAL(38, 18))::DOUBLE / count(w.return_20d) AS ew_20d,
+           sum((w.cap * w.return_20d)::DECIMAL(38, 6))::DOUBLE
+               / sum(w.cap::DECIMAL(38, 6)) FILTER (WHERE w.return_20d IS NOT NULL)::DOUBLE AS cw_20d
+    FROM weighted w
+    JOIN members m ON m.ticker = w.ticker
+    GROUP BY w.date, m.segment
+)
+SELECT as_of, segment, members, pct_above_50d, pct_above_200d, new_highs, new_lows,
+       ew_1d AS equal_weight_return_1d,
+       coalesce(cw_1d, ew_1d) AS cap_weight_return_1d,
+       ew_1d - coalesce(cw_1d, ew_1d) AS breadth_spread_1d,
+       ew_5d AS equal_weight_return_5d,
+       coalesce(cw_5d, ew_5d) AS cap_weight_return_5d,
+       ew_5d - coalesce(cw_5d, ew_5d) AS breadth_spread_5d,
+       ew_20d AS equal_weight_return_20d,
+       coalesce(cw_20d, ew_20d) AS cap_weight_return_20d,
+       ew_20d - coalesce(cw_20d, ew_20d) AS breadth_spread_20d
+FROM agg
+ORDER BY as_of, segment

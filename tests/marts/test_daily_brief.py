@@ -1,0 +1,122 @@
+"""daily_brief: the rotation sentences for a live and a broken streak, and empty sections
+that say why instead of disappearing."""
+
+import pytest
+
+from scout_pipeline import calendar
+from scout_pipeline.build import build_all
+from tests.conftest import load, run_params
+
+DAYS = calendar.sessions("2026-03-02", "2026-03-31")[:8]
+# ^RUT against a flat ^GSPC: ahead 3 (d1-d3), behind 1 (d4), ahead 2 (d5-d6), behind (d7)
+LEAD_RETURNS = [None, 0.01, 0.01, 0.01, -0.01, 0.01, 0.01, -0.01]
+SECTIONS = ["rotation", "valuation", "cooling_breakouts", "breadth", "rates", "quality_leaders"]
+
+
+def _load_pair(con, label="Russell 2000 vs S&P 500"):
+    level, rows = 100.0, []
+    for d, r in zip(DAYS, LEAD_RETURNS):
+        level = level if r is None else level * (1 + r)
+        rows += [{"ticker": "^RUT", "date": d, "close": level}, {"ticker": "^GSPC", "date": d, "close": 100.0}]
+    load(con, "prices", rows)
+    load(con, "pairs", [{"pair_id": "smallcap_vs_largecap", "lead": "^RUT", "base": "^GSPC", "label": label}])
+    load(con, "universe", [
+        {"ticker": "^RUT", "name": "Russell 2000 Index", "asset_type": "index"},
+        {"ticker": "^GSPC", "name": "S&P 500 Index", "asset_type": "index"},
+    ])
+
+
+def _brief(con):
+    cur = con.execute("SELECT * FROM marts.daily_brief ORDER BY section_order")
+    names = [d[0] for d in cur.description]
+    return {r[1]: dict(zip(names, r)) for r in cur.fetchall()}
+
+
+def test_live_streak(con):
+    _load_pair(con)
+    build_all(con, run_params(DAYS[6]))
+    rotation = _brief(con)["rotation"]
+    assert rotation["headline"] == (
+        f"Russell 2000 ahead of the S&P 500 for 2 sessions, the longest run since {DAYS[3]} (3 sessions)")
+    assert rotation["value"] == 2
+    assert rotation["as_of"] == DAYS[6]
+    assert rotation["detail"].startswith(f"Russell 2000 vs S&P 500 (^RUT vs ^GSPC) on {DAYS[6]}: Russell 2000 +1.00%")
+
+
+def test_record_streak(con):
+    _load_pair(con)
+    build_all(con, run_params(DAYS[3]))
+    assert _brief(con)["rotation"]["headline"] == (
+        "Russell 2000 ahead of the S&P 500 for 3 sessions, the longest run on record")
+
+
+def test_broken_streak(con):
+    _load_pair(con)
+    build_all(con, run_params(DAYS[7]))
+    rotation = _brief(con)["rotation"]
+    assert rotation["headline"] == "Russell 2000 vs the S&P 500 streak broke: behind for 1 session after 2 ahead"
+    assert rotation["value"] == -1
+
+
+def test_names_from_the_universe_without_a_label(con):
+    _load_pair(con, label=None)
+    build_all(con, run_params(DAYS[6]))
+    assert _brief(con)["rotation"]["headline"].startswith("Russell 2000 ahead of the S&P 500 for 2 sessions")
+
+
+def test_empty_inputs_keep_their_sections(con):
+    _load_pair(con)
+    build_all(con, run_params(DAYS[6]))
+    brief = _brief(con)
+    assert list(brief) == SECTIONS
+    assert [b["section_order"] for b in brief.values()] == [1, 2, 3, 4, 5, 6]
+    assert brief["valuation"]["detail"] == "no fundamentals in this source"
+    assert brief["cooling_breakouts"]["detail"] == "no equity prices in this source"
+    assert brief["breadth"]["detail"] == "no equity prices in this source"
+    assert brief["rates"]["detail"] == "no fed funds futures (ZQ=F) in this source"
+    assert brief["quality_leaders"]["detail"] == "no fundamentals in this source"
+    for section in SECTIONS[1:]:
+        assert brief[section]["headline"].endswith("no data")
+        assert brief[section]["value"] is None
+
+
+def test_nothing_at_all(con):
+    build_all(con, run_params(DAYS[6]))
+    brief = _brief(con)
+    assert list(brief) == SECTIONS
+    assert brief["rotation"]["detail"] == "no pair with prices for both series in this source"
+
+
+def test_sections_from_the_marts(con):
+    """Valuation, rates and breakouts read their marts (hand-made tiny inputs)."""
+    _load_pair(con)
+    load(con, "universe", [
+        {"ticker": "^RUT", "name": "Russell 2000 Index", "asset_type": "index"},
+        {"ticker": "^GSPC", "name": "S&P 500 Index", "asset_type": "index"},
+        {"ticker": "S1", "asset_type": "equity", "segments": ["small_cap"]},
+        {"ticker": "L1", "asset_type": "equity", "segments": ["large_cap"]},
+    ])
+    load(con, "prices", [{"ticker": t, "date": d, "close": 10.0, "volume": 100.0}
+                         for t in ("S1", "L1") for d in DAYS])
+    load(con, "fundamentals", [
+        {"ticker": "S1", "as_of": DAYS[6], "market_cap": 150.0, "shares_outstanding": 10.0,
+         "forward_eps": 1.0, "trailing_eps": -0.1},
+        {"ticker": "L1", "as_of": DAYS[6], "market_cap": 200.0, "shares_outstanding": 10.0,
+         "forward_eps": 1.0, "trailing_eps": 1.0},
+    ])
+    load(con, "rates", [{"series": "ZQ=F", "date": d, "value": 95.9} for d in DAYS]
+         + [{"series": "DFF", "date": DAYS[0], "value": 4.33}])
+    build_all(con, run_params(DAYS[6]))
+    brief = _brief(con)
+    valuation = brief["valuation"]
+    assert valuation["headline"] == "Small caps trade at 15.0x forward earnings vs 20.0x for large caps: a 25% discount"
+    assert valuation["value"] == pytest.approx(25.0)
+    assert "100% of small caps unprofitable" in valuation["detail"]
+    rates = brief["rates"]
+    assert rates["headline"] == ("Rate expectations: insufficient history; futures imply 4.10%, "
+                                 "23 bp below the 4.33% effective rate")
+    assert rates["value"] == pytest.approx(23.0)
+    assert brief["cooling_breakouts"]["headline"] == "No breakouts in the last 60 sessions"
+    assert brief["cooling_breakouts"]["value"] == 0
+    assert brief["quality_leaders"]["headline"] == "Quality leaders: no data"
+    assert "63 sessions of prices" in brief["quality_leaders"]["detail"]
