@@ -160,3 +160,36 @@ def test_snapshot_of_sample_replays_to_identical_marts(home, capsys):
         a = pd.read_parquet(home / "a" / "parquet" / name)
         b = pd.read_parquet(home / "b" / "parquet" / name)
         pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
+READER = """
+import duckdb, pathlib, sys, time
+db, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+con = duckdb.connect(db, read_only=True)
+seen, reads = set(), 0
+while not stop.exists():
+    seen.add(con.execute("SELECT value FROM meta.run_info WHERE key = 'as_of'").fetchone()[0])
+    con.execute("SELECT count(*) FROM marts.relative_strength_streaks").fetchone()
+    reads += 1
+    time.sleep(0.05)
+print(sorted(seen), reads)
+"""
+
+
+def test_bi_reader_holding_the_file_during_a_run(home):
+    wh, snap = home / "wh", _prices_dir(home)
+    assert cli.main(["run", "--source", str(snap), "--as-of", "2026-01-07", "--warehouse", str(wh)]) == 0
+    stop = home / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(wh / "scout.duckdb"), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert cli.main(["run", "--source", str(snap), "--as-of", "2026-01-09", "--warehouse", str(wh)]) == 0
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=30)
+    assert reader.returncode == 0, err
+    seen, reads = out.rsplit("]", 1)
+    assert seen + "]" == "['2026-01-07']" and int(reads) > 5  # its snapshot, without error
+    con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
+    assert con.execute("SELECT value FROM meta.run_info WHERE key = 'as_of'").fetchone()[0] == "2026-01-09"
+    con.close()
