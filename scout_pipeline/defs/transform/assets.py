@@ -8,6 +8,21 @@ from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.sql_files import SqlModel, load_models
 
 
+PREVIEW_ROWS = 5
+
+
+def _preview(con, model: SqlModel) -> dict:
+    """Date range and the newest rows, so the UI shows what the table holds."""
+    date_col = next((c for c in model.key if c in ("date", "as_of")), None)
+    if date_col is None:
+        return {}
+    first, last = con.execute(f"SELECT min({date_col}), max({date_col}) FROM {model.table}").fetchone()
+    newest = con.execute(
+        f"SELECT * FROM {model.table} ORDER BY {date_col} DESC LIMIT {PREVIEW_ROWS}").df()
+    return {"date_range": f"{first} .. {last}",
+            "newest_rows": dg.MetadataValue.md(newest.to_markdown(index=False, floatfmt=".4g"))}
+
+
 def _make(model: SqlModel) -> dg.AssetsDefinition:
     @dg.asset(
         key=[model.layer, model.name],
@@ -24,6 +39,7 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
             meta: dict = {}
             if model.layer == "marts":
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
+                meta.update(_preview(con, model))
                 empty_inputs = [
                     f"{s}.{t}" for s, t in model.upstream
                     if con.execute(f"SELECT count(*) FROM {s}.{t}").fetchone()[0] == 0
