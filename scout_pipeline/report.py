@@ -19,11 +19,38 @@ def _notes(result) -> list[str]:
     return list(dict.fromkeys(notes))
 
 
+def _check_failures(ev) -> list[dict]:
+    meta = ev.metadata.get("failures")
+    value = getattr(meta, "value", None) if meta is not None else None
+    return value if isinstance(value, list) else []
+
+
+def _check_lines(ev, samples: bool) -> list[str]:
+    """The failed expectations of a check evaluation: name, severity, count, what it requires,
+    and (for blocking failures) a few sample rows; then where the rows were kept."""
+    lines = []
+    failures = _check_failures(ev)
+    if not failures:  # a check that did not come from the quality package
+        return [f"  {ev.description}"] if ev.description else []
+    for f in failures:
+        checked = f" of {f['checked']}" if f.get("checked") else ""
+        note = f"; {f['note']}" if f.get("note") else ""
+        lines.append(f"  {f['expectation']} [{f['severity']}]: {f['unexpected_count']}{checked} rows "
+                     f"unexpected — {f['doc']}{note}")
+        if samples:
+            lines.extend("      " + ", ".join(f"{k}={v}" for k, v in row.items()) for row in f.get("samples", []))
+    path = ev.metadata.get("quarantine")
+    if path is not None:
+        lines.append(f"  rows kept in {path.value}")
+    return lines
+
+
 def _warnings(result) -> list[str]:
     out = []
     for ev in result.get_asset_check_evaluations():
-        if not ev.passed:
-            out.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}: {ev.description}")
+        if not ev.passed and ev.severity.value != "ERROR":
+            out.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}: WARN\n"
+                       + "\n".join(_check_lines(ev, samples=False)))
     return out
 
 
@@ -74,13 +101,12 @@ def failure_summary(result, warehouse: Path, elapsed: float) -> str:
                      if not ev.passed and ev.severity.value == "ERROR"]
     for ev in failed_checks:
         lines.append(f"Failed check {ev.asset_key.to_user_string()}:{ev.check_name}")
-        lines.append(f"  {ev.description}")
-        detail = ev.metadata.get("failed_expectations")
-        if detail is not None:
-            lines.extend(f"  {line}" for line in str(detail.value).splitlines())
+        lines.extend(_check_lines(ev, samples=True))
     by_message: dict[str, list[str]] = {}
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
+        if error and error.cls_name == "DagsterAssetCheckFailedError":
+            continue  # a blocking check that failed: listed above with its details
         message = error.message.strip() if error else "unknown error"
         if error and error.cause is not None:
             message = error.cause.message.strip()
@@ -88,8 +114,7 @@ def failure_summary(result, warehouse: Path, elapsed: float) -> str:
     for message, steps in by_message.items():  # one source error fails every ingest step: say it once
         lines.append(f"Failed step{'s' if len(steps) > 1 else ''} {', '.join(steps)}: {message}")
     for warning in _warnings(result):
-        if not any(warning.startswith(f"{ev.asset_key.to_user_string()}:{ev.check_name}") for ev in failed_checks):
-            lines.append(f"Warning: {warning}")
+        lines.append(f"Warning: {warning}")
     lines.append(f"Run id {result.run_id}: inspect it in `dagster dev` or in "
                  f"{warehouse / 'work' / (result.run_id + '.duckdb')}")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import datetime as dt
 import dagster as dg
 
 from scout_pipeline import store
+from scout_pipeline.quality import ingest as gate  # run stamps, duplicate keys (quality gate)
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.sources.contracts import RAW_TABLES
 
@@ -22,14 +23,19 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
     notes = [n for n in data.notes if n.startswith(f"{dataset}:")] + (general if dataset == "prices" else [])
     wh = scout.warehouse()
     meta: dict = {}
+    gate.warm_up()  # the gate's checks follow in this process: load GX in the background
+    loaded_at = dt.datetime.now(dt.timezone.utc)
     with wh.connect(context.run_id) as con:
         if frame is None:
             written = 0
             if data.complete:  # the source has no such dataset: the table must not keep another's
                 con.execute(f"DELETE FROM raw.{dataset}")  # dataset from RAW_TABLES, not input
         else:
-            written = store.upsert(con, dataset, frame, dt.datetime.now(dt.timezone.utc),
+            # a key delivered twice would collapse in the upsert: keep the copies for the gate
+            frame = gate.set_aside_duplicates(con, context.run_id, dataset, frame, loaded_at)
+            written = store.upsert(con, dataset, frame, loaded_at,
                                    replace_all=data.complete or dataset in _SNAPSHOT_TABLES)
+        meta["duplicate_rows"] = gate.log_ingest(con, context.run_id, dataset, loaded_at, written)
         log = data.get("ingest_log")
         if dataset == "prices" and log is not None and len(log):
             # which items failed and why, kept per run for later inspection

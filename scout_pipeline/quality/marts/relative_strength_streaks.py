@@ -1,0 +1,29 @@
+"""marts.relative_strength_streaks. Suite `relative_strength_streaks`."""
+
+from scout_pipeline.quality.marts import not_after_as_of
+from scout_pipeline.quality.spec import Batch, Suite, a_ge_b, between, not_in_set, not_null
+
+KEY = ("pair_id", "date")
+
+SQL = """
+SELECT *, abs(streak_days) AS streak_length, abs(prior_comparable_days) AS prior_length,
+       abs(longest_streak_days) AS longest_length
+FROM marts.relative_strength_streaks
+"""
+
+SUITE = Suite(
+    schema="marts", table="relative_strength_streaks", key=KEY,
+    doc="Streaks: never zero, start on or before their date, records at least as long as the current streak.",
+    batches=(Batch("rows", SQL, show=KEY, expectations=(
+        not_null("streak_days"),
+        not_in_set("streak_days", [0], "streak_days_not_zero", doc="streak_days is never 0 (signed run length)"),
+        a_ge_b("date", "streak_start", "streak_start_not_after_date", doc="streak_start <= date"),
+        not_after_as_of("date"),
+        between("lead_close", 0, strict_low=True, name="lead_close_positive"),
+        between("base_close", 0, strict_low=True, name="base_close_positive"),
+        a_ge_b("prior_length", "streak_length", "prior_comparable_at_least_as_long",
+               doc="abs(prior_comparable_days) >= abs(streak_days) where a prior streak exists"),
+        a_ge_b("longest_length", "streak_length", "longest_at_least_current",
+               doc="abs(longest_streak_days) >= abs(streak_days)"),
+    )),),
+)

@@ -1,0 +1,105 @@
+"""raw.prices: daily bars. Suite `prices`."""
+
+from scout_pipeline.quality.spec import (
+    ERROR, WARN, Batch, Param, Suite, a_ge_b, between, in_set, key_rules, not_null, symbol,
+)
+
+KEY = ("ticker", "date")
+
+# The run's bars, with what the bar-level expectations compare: the larger/smaller of open
+# and close (give or take a float-rounding tolerance, ohlc_tolerance), and the move of the
+# adjusted close from the previous session (computed over the whole table, so the first new
+# bar is compared with the last stored one). A bar is
+# also checked when the bar before it was written by the run (a rescaled history shows at
+# the first bar after it).
+ROWS_SQL = """
+WITH hist AS (
+    SELECT t.*,
+           coalesce(adj_close, close) AS adjusted,
+           lag(coalesce(adj_close, close)) OVER w AS prev_adjusted,
+           lag(date) OVER w AS prev_date,
+           lag(loaded_at) OVER w AS prev_loaded_at
+    FROM raw.prices t
+    WHERE CAST($stamp AS TIMESTAMP) IS NULL  -- only the series the run touched need the window
+       OR ticker IN (SELECT ticker FROM raw.prices WHERE loaded_at = CAST($stamp AS TIMESTAMP)
+                     UNION ALL SELECT ticker FROM quality.prices_duplicates WHERE run_id = $run_id)
+    WINDOW w AS (PARTITION BY ticker ORDER BY date)
+),
+rows AS (
+    SELECT * FROM hist t
+    WHERE CAST($stamp AS TIMESTAMP) IS NULL OR loaded_at = CAST($stamp AS TIMESTAMP)
+       OR prev_loaded_at = CAST($stamp AS TIMESTAMP)
+       OR EXISTS (SELECT 1 FROM quality.prices_duplicates d
+                  WHERE d.run_id = $run_id AND d.ticker = t.ticker AND d.date = t.date)
+)
+SELECT ticker, date, open, high, low, close, adj_close, volume, source,
+       greatest(open, close) * (1 - $ohlc_tolerance) AS max_open_close,
+       least(open, close) * (1 + $ohlc_tolerance) AS min_open_close,
+       least(open, high, low, adj_close) AS lowest_other_price,
+       prev_date,
+       CASE WHEN adjusted > 0 AND prev_adjusted > 0
+            THEN greatest(adjusted / prev_adjusted, prev_adjusted / adjusted) END AS one_day_move,
+       FALSE AS source_duplicate
+FROM rows
+UNION ALL BY NAME
+SELECT ticker, date, open, high, low, close, adj_close, volume, source,
+       greatest(open, close) * (1 - $ohlc_tolerance) AS max_open_close,
+       least(open, close) * (1 + $ohlc_tolerance) AS min_open_close,
+       least(open, high, low, adj_close) AS lowest_other_price, TRUE AS source_duplicate
+FROM quality.prices_duplicates WHERE run_id = $run_id
+"""
+
+# One row per series up to the as-of day: does it have the as-of bar, and is it on the NYSE
+# calendar ($sessions: the NYSE sessions of the last year, as-of included)? A series with
+# bars on other days (^N225, 1306.T, some futures) follows another exchange's holidays and
+# is only held to the freshness warning.
+TICKERS_SQL = """
+WITH per AS (
+    SELECT ticker,
+           max(date) AS last_date,
+           bool_or(date = $as_of) AS has_as_of_bar,
+           bool_or(date = $prev_session) AS traded_prev_session,
+           count(*) FILTER (WHERE date >= $sessions[1] AND NOT list_contains($sessions, date)) AS off_calendar_bars
+    FROM raw.prices
+    WHERE date <= $as_of
+    GROUP BY ticker
+)
+SELECT ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars,
+       CASE WHEN traded_prev_session AND off_calendar_bars = 0 THEN has_as_of_bar END AS as_of_bar,
+       len(list_filter($sessions, lambda s: s > last_date)) AS sessions_behind
+FROM per
+ORDER BY ticker
+"""
+
+SUITE = Suite(
+    schema="raw", table="prices", key=KEY,
+    doc="Daily bars: sane prices, consistent OHLC, point in time, fresh, no implausible jumps.",
+    batches=(
+        Batch("rows", ROWS_SQL, show=KEY, doc="bars the run wrote (and duplicate copies)", expectations=(
+            *key_rules(KEY),
+            symbol("ticker"),
+            not_null("close", doc="every bar has a close (NaN or empty is a broken bar)"),
+            between("close", 0, strict_low=True, name="close_positive", doc="close > 0"),
+            between("lowest_other_price", 0, strict_low=True, name="open_high_low_adj_close_positive",
+                    doc="open, high, low and adj_close > 0 where given"),
+            a_ge_b("high", "low", "high_not_below_low", doc="high >= low"),
+            a_ge_b("high", "max_open_close", "high_not_below_open_close",
+                   doc="high >= max(open, close) (to within ohlc_tolerance)"),
+            a_ge_b("min_open_close", "low", "low_not_above_open_close",
+                   doc="low <= min(open, close) (to within ohlc_tolerance)"),
+            between("volume", 0, name="volume_not_negative", doc="volume >= 0 where given"),
+            between("date", high=Param("as_of"), name="no_session_after_as_of",
+                    doc="no bar dated after the run's as-of day (point in time)"),
+            between("one_day_move", high=Param("max_one_day_move_ratio"), name="one_day_move_plausible",
+                    doc="adjusted close within x/÷ max_one_day_move_ratio of the previous session's "
+                        "(a split moves close, not adj_close, and passes)"),
+        )),
+        Batch("tickers", TICKERS_SQL, show=("ticker", "last_date"), doc="one row per series", expectations=(
+            in_set("as_of_bar", [True], name="as_of_bar_present", severity=ERROR,
+                   doc="every active NYSE-calendar series (traded the previous session) has a bar "
+                       "for the as-of session"),
+            between("sessions_behind", high=Param("stale_after_sessions"), name="series_fresh",
+                    severity=WARN, doc="last bar at most stale_after_sessions NYSE sessions old"),
+        )),
+    ),
+)
