@@ -193,3 +193,39 @@ def test_bi_reader_holding_the_file_during_a_run(home):
     con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
     assert con.execute("SELECT value FROM meta.run_info WHERE key = 'as_of'").fetchone()[0] == "2026-01-09"
     con.close()
+
+
+def test_source_failing_once_is_retried_and_the_run_succeeds(home, monkeypatch):
+    import requests
+
+    import scout_pipeline.sources as sources
+
+    real, calls = sources.load_source, []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise requests.ConnectionError("connection reset by peer")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sources, "load_source", flaky)
+    result = cli.execute(str(_prices_dir(home)), "2026-01-09", home / "wh")
+    assert result.success
+    assert len(calls) == 2  # one failed fetch, one retry; not one fetch per asset
+    retried = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert retried
+
+
+def test_bad_data_is_not_retried(home, monkeypatch):
+    import scout_pipeline.sources as sources
+    from scout_pipeline.sources.snapshot import SnapshotError
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(args)
+        raise SnapshotError("prices.csv: column 'close' must be numeric")
+
+    monkeypatch.setattr(sources, "load_source", broken)
+    result = cli.execute(str(_prices_dir(home)), "2026-01-09", home / "wh")
+    assert not result.success and len(calls) == 1

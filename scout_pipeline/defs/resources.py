@@ -73,8 +73,10 @@ class ScoutResource(dg.ConfigurableResource):
     def as_of_date(self) -> dt.date:
         return resolve_as_of(self.as_of, self.source)
 
-    def load(self, run_id: str) -> SourceData:
-        return _load(run_id, self.source, self.as_of_date(), self.history_start or self._live_start(run_id))
+    def load(self, run_id: str, attempt: int = 0) -> SourceData:
+        """The run's source data, fetched once per run and retry attempt."""
+        key = f"{run_id}#{attempt}"
+        return _load(key, self.source, self.as_of_date(), self.history_start or self._live_start(run_id))
 
     def _live_start(self, run_id: str) -> str:
         """Live is incremental: re-fetch the last few stored sessions (providers correct

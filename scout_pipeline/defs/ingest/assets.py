@@ -15,8 +15,38 @@ _DATE_COLUMN = {"prices": "date", "fundamentals": "as_of", "attention": "date", 
 _SNAPSHOT_TABLES = {"universe", "pairs"}  # a full list every run, from any source
 
 
+MAX_SOURCE_RETRIES = 2
+RETRY_BASE_SECONDS = 2.0
+
+
+def _is_transient(exc: Exception) -> bool:
+    """Errors worth another try: network hiccups, rate-limit waves. Not bad data, not a
+    machine with no network at all (the live preflight already said so)."""
+    import requests
+
+    from scout_pipeline.sources.errors import DatasetFailed, SourceUnavailable
+
+    if isinstance(exc, DatasetFailed):  # too many items failed this time: often a rate-limit wave
+        return True
+    if isinstance(exc, SourceUnavailable):
+        return False
+    return isinstance(exc, (requests.RequestException, ConnectionError, TimeoutError)) or \
+        type(exc).__name__ == "YFRateLimitError"
+
+
+def _load(context: dg.AssetExecutionContext, scout: ScoutResource):
+    try:
+        return scout.load(context.run_id, attempt=context.retry_number)
+    except Exception as exc:
+        if _is_transient(exc) and context.retry_number < MAX_SOURCE_RETRIES:
+            wait = RETRY_BASE_SECONDS * 2 ** context.retry_number
+            context.log.warning(f"source error, retrying in {wait:g}s: {exc}")
+            raise dg.RetryRequested(max_retries=MAX_SOURCE_RETRIES, seconds_to_wait=wait) from exc
+        raise
+
+
 def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: str) -> dg.MaterializeResult:
-    data = scout.load(context.run_id)
+    data = _load(context, scout)
     frame = data.get(dataset)
     # "<dataset>: ..." notes go to their asset; general ones to raw.prices, shown once.
     general = [n for n in data.notes if n.split(":")[0] not in RAW_TABLES]
