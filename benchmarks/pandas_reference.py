@@ -1,0 +1,205 @@
+"""The pandas reference: the streak and breakout computations as a user would write them in a
+notebook, plainly (groupby / shift / rolling / merge), with no attempt at being clever.
+
+It reproduces the rules of ``marts.relative_strength_streaks`` and ``marts.cooling_breakouts``
+(see the headers of sql/marts/*.sql and docs/marts.md) so the benchmark can (a) time the
+same questions answered in pandas on the same data in the same process and (b) check that
+both give the same answers. Like a notebook, it computes the rolling windows over each
+ticker's whole history and filters afterwards (the SQL reads only the rows its windows need).
+
+Inputs are the staging views as DataFrames (``SELECT * FROM staging.stg_prices`` etc.):
+``prices`` [ticker, date, close, adj_close, volume], ``pairs`` [pair_id, lead, base, label],
+``universe`` [ticker, name, asset_type], ``attention`` [source, ticker, date, value];
+dates as ``datetime64``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def streaks(prices: pd.DataFrame, pairs: pd.DataFrame, as_of) -> pd.DataFrame:
+    """One row per pair and common session: returns, signed streak_days, streak_start, the
+    prior comparable streak and the longest one on record (rules of the streak mart)."""
+    as_of = pd.Timestamp(as_of)
+    closes = prices.loc[(prices["date"] <= as_of) & (prices["adj_close"] > 0), ["ticker", "date", "adj_close"]]
+    out = []
+    for pair in pairs.itertuples(index=False):
+        lead = closes[closes["ticker"] == pair.lead][["date", "adj_close"]].rename(columns={"adj_close": "lead_close"})
+        base = closes[closes["ticker"] == pair.base][["date", "adj_close"]].rename(columns={"adj_close": "base_close"})
+        df = lead.merge(base, on="date").sort_values("date").reset_index(drop=True)
+        if df.empty:
+            continue
+        df["lead_return"] = df["lead_close"] / df["lead_close"].shift(1) - 1
+        df["base_return"] = df["base_close"] / df["base_close"].shift(1) - 1
+        df = df.iloc[1:].reset_index(drop=True)  # the first common session has no return
+        df["spread"] = df["lead_return"] - df["base_return"]
+        df["outperformed"] = df["lead_return"] > df["base_return"]
+        df["dir"] = np.where(df["outperformed"], 1, -1)
+        df["streak_id"] = (df["dir"] != df["dir"].shift(1)).cumsum()
+        df["run_length"] = df.groupby("streak_id").cumcount() + 1
+        df["streak_days"] = df["dir"] * df["run_length"]
+        df["streak_start"] = df.groupby("streak_id")["date"].transform("min")
+
+        # the streaks themselves, and per streak the longest same-direction one before it
+        runs = df.groupby("streak_id").agg(dir=("dir", "first"), end_date=("date", "max"),
+                                           days=("run_length", "max")).reset_index()
+        best_days, best_end = [], []
+        record = {1: (0, None), -1: (0, None)}
+        for r in runs.itertuples(index=False):
+            best_days.append(record[r.dir][0])
+            best_end.append(record[r.dir][1])
+            if r.days >= record[r.dir][0]:  # a tie: the more recent one is the record
+                record[r.dir] = (r.days, r.end_date)
+        runs["best_days"], runs["best_end"] = best_days, best_end
+        df = df.merge(runs[["streak_id", "best_days", "best_end"]], on="streak_id", how="left")
+        longer = df["run_length"] >= df["best_days"]
+        df["longest_streak_days"] = df["dir"] * np.maximum(df["run_length"], df["best_days"])
+        df["longest_streak_end"] = df["date"].where(longer, df["best_end"])
+
+        # prior comparable: the most recent earlier same-direction streak at least as long
+        cand = df[["date", "dir", "streak_id", "run_length"]].merge(
+            runs[["streak_id", "dir", "end_date", "days"]].rename(columns={"streak_id": "sid"}), on="dir")
+        cand = cand[(cand["sid"] < cand["streak_id"]) & (cand["days"] >= cand["run_length"])]
+        prior = cand.sort_values("end_date").groupby("date").tail(1)[["date", "end_date", "days"]]
+        df = df.merge(prior.rename(columns={"end_date": "prior_comparable_end", "days": "prior_days"}),
+                      on="date", how="left")
+        df["prior_comparable_days"] = df["dir"] * df["prior_days"]
+
+        df.insert(0, "pair_id", pair.pair_id)
+        df["lead"], df["base"], df["label"] = pair.lead, pair.base, pair.label
+        out.append(df)
+    if not out:
+        return pd.DataFrame(columns=["pair_id", "date", "streak_days"])
+    cols = ["pair_id", "date", "lead", "base", "label", "lead_close", "base_close", "lead_return",
+            "base_return", "spread", "outperformed", "streak_days", "streak_start",
+            "prior_comparable_end", "prior_comparable_days", "longest_streak_days", "longest_streak_end"]
+    return pd.concat(out, ignore_index=True)[cols]
+
+
+def breakouts(prices: pd.DataFrame, universe: pd.DataFrame, attention: pd.DataFrame, as_of,
+              p: dict) -> pd.DataFrame:
+    """One row per equity that broke out within the last `breakout_window` sessions: a close
+    above the prior `breakout_lookback`-session closing high on `volume_confirm_ratio` x the
+    prior `volume_avg_sessions` average volume; its peak since, pullback, attention change
+    and status (rules of the cooling_breakouts mart). `p` holds the mart's parameters."""
+    as_of = pd.Timestamp(as_of)
+    lookback, window = int(p["breakout_lookback"]), int(p["breakout_window"])
+    vol_n = int(p["volume_avg_sessions"])
+    equities = universe.loc[universe["asset_type"] == "equity", ["ticker", "name"]]
+    bars = prices.loc[(prices["date"] <= as_of) & prices["ticker"].isin(equities["ticker"]),
+                      ["ticker", "date", "close", "volume"]]
+    bars = bars.sort_values(["ticker", "date"]).reset_index(drop=True)
+
+    # the classic notebook: shift by one inside each ticker, then a grouped rolling window
+    by_ticker = bars.groupby("ticker")
+    prev_close = by_ticker["close"].shift(1)
+    prev_volume = by_ticker["volume"].shift(1)
+    bars["prior_high"] = (prev_close.groupby(bars["ticker"]).rolling(lookback, min_periods=lookback)
+                          .max().reset_index(level=0, drop=True))
+    bars["prior_avg_volume"] = (prev_volume.groupby(bars["ticker"]).rolling(vol_n, min_periods=vol_n)
+                                .mean().reset_index(level=0, drop=True))
+
+    sessions = np.sort(bars["date"].unique())[::-1]
+    sessions_back = pd.Series(np.arange(len(sessions)), index=pd.DatetimeIndex(sessions))
+    first_date = sessions[min(window, len(sessions)) - 1]
+    last_session = sessions[0]
+    in_window = bars[bars["date"] >= first_date]
+
+    hits = in_window[(in_window["prior_avg_volume"] > 0)
+                     & (in_window["close"] > in_window["prior_high"])
+                     & (in_window["volume"] >= p["volume_confirm_ratio"] * in_window["prior_avg_volume"])]
+    first = hits.groupby("ticker").head(1).copy()  # rows are sorted by date within a ticker
+    first = first.rename(columns={"date": "breakout_date", "prior_high": "breakout_level",
+                                  "close": "breakout_close"})
+    first["volume_ratio"] = first["volume"] / first["prior_avg_volume"]
+    first = first[["ticker", "breakout_date", "breakout_level", "breakout_close", "volume_ratio"]]
+
+    since = in_window.merge(first[["ticker", "breakout_date"]], on="ticker")
+    since = since[since["date"] >= since["breakout_date"]]
+    peak_close = since.groupby("ticker")["close"].max().rename("peak_close")
+    since = since.join(peak_close, on="ticker")
+    peak_date = since[since["close"] == since["peak_close"]].groupby("ticker")["date"].min().rename("peak_date")
+    last_close = since.sort_values("date").groupby("ticker")["close"].last().rename("close")
+    out = first.join(peak_close, on="ticker").join(peak_date, on="ticker").join(last_close, on="ticker")
+
+    # attention: recent vs base window averages of daily totals, per source; pick one source
+    recent_days, base_days = int(p["attention_recent_days"]), int(p["attention_base_days"])
+    att = attention[attention["ticker"].isin(out["ticker"]) & (attention["date"] <= as_of)
+                    & (attention["date"] > as_of - pd.Timedelta(days=recent_days + base_days))]
+    daily = att.groupby(["ticker", "source", "date"], as_index=False)["value"].sum()
+    daily["is_recent"] = daily["date"] > as_of - pd.Timedelta(days=recent_days)
+    per = daily.groupby(["ticker", "source"]).apply(
+        lambda g: pd.Series({"recent": g.loc[g["is_recent"], "value"].mean(),
+                             "base": g.loc[~g["is_recent"], "value"].mean(),
+                             "days": len(g)}), include_groups=False).reset_index()
+    if len(per):
+        per["both"] = per["recent"].notna() & per["base"].notna()
+        per = per.sort_values(["ticker", "both", "days", "source"], ascending=[True, False, False, True])
+        per = per.groupby("ticker").head(1)
+    else:
+        per = pd.DataFrame(columns=["ticker", "source", "recent", "base"])
+    per = per.rename(columns={"source": "attention_source", "recent": "attention_recent",
+                              "base": "attention_base"})
+    out = out.merge(per[["ticker", "attention_source", "attention_recent", "attention_base"]],
+                    on="ticker", how="left")
+    out = out.merge(equities, on="ticker")
+
+    out["as_of"] = last_session
+    out["pullback_pct"] = (1 - out["close"] / out["peak_close"]) * 100
+    out["above_level_pct"] = (out["close"] / out["breakout_level"] - 1) * 100
+    out["days_since_breakout"] = out["breakout_date"].map(sessions_back).astype("int64")
+    base = out["attention_base"].astype(float)
+    out["attention_change_pct"] = np.where(base > 0, (out["attention_recent"] / base - 1) * 100, np.nan)
+    change = out["attention_change_pct"]
+    out["status"] = np.select(
+        [out["close"] < out["breakout_level"],
+         (out["pullback_pct"] >= p["cooling_pullback_pct"])
+         & (change.isna() | (change <= -p["cooling_attention_drop_pct"])),
+         (out["pullback_pct"] <= p["heating_pullback_pct"])
+         & (change.isna() | (change >= p["heating_attention_min_change_pct"]))],
+        ["failed", "cooling", "heating"], default="holding")
+    cols = ["ticker", "as_of", "name", "breakout_date", "breakout_level", "breakout_close",
+            "volume_ratio", "peak_close", "peak_date", "close", "pullback_pct", "above_level_pct",
+            "days_since_breakout", "attention_source", "attention_recent", "attention_base",
+            "attention_change_pct", "status"]
+    return out[cols].sort_values("ticker").reset_index(drop=True)
+
+
+def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, attention: pd.DataFrame,
+        as_of, p: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both computations, as the benchmark times them."""
+    return streaks(prices, pairs, as_of), breakouts(prices, universe, attention, as_of, p)
+
+
+def compare(sql_streaks: pd.DataFrame, ref_streaks: pd.DataFrame,
+            sql_breakouts: pd.DataFrame, ref_breakouts: pd.DataFrame) -> dict:
+    """Do the SQL marts and the reference agree? streak_days per (pair, date); breakouts by
+    ticker, breakout_date and status. Returns counts and a few mismatches."""
+    def norm(frame, cols):
+        out = frame[cols].copy()
+        for c in cols:
+            if "date" in c:
+                out[c] = pd.to_datetime(out[c]).dt.normalize()
+        return out
+
+    s_sql = norm(sql_streaks, ["pair_id", "date", "streak_days"])
+    s_ref = norm(ref_streaks, ["pair_id", "date", "streak_days"])
+    m = s_sql.merge(s_ref, on=["pair_id", "date"], how="outer", suffixes=("_sql", "_ref"), indicator=True)
+    streak_bad = m[(m["_merge"] != "both") | (m["streak_days_sql"] != m["streak_days_ref"])]
+    cols = ["ticker", "breakout_date", "status"]
+    b_sql = norm(sql_breakouts, cols).sort_values("ticker").reset_index(drop=True)
+    b_ref = norm(ref_breakouts, cols).sort_values("ticker").reset_index(drop=True)
+    mb = b_sql.merge(b_ref, on="ticker", how="outer", suffixes=("_sql", "_ref"), indicator=True)
+    breakout_bad = mb[(mb["_merge"] != "both") | (mb["breakout_date_sql"] != mb["breakout_date_ref"])
+                      | (mb["status_sql"] != mb["status_ref"])]
+    return {
+        "streak_rows": len(s_sql), "streak_rows_ref": len(s_ref), "streak_mismatches": len(streak_bad),
+        "streaks_agree": len(streak_bad) == 0 and len(s_sql) > 0,
+        "breakouts": len(b_sql), "breakouts_ref": len(b_ref), "breakout_mismatches": len(breakout_bad),
+        "breakouts_agree": len(breakout_bad) == 0 and len(b_sql) > 0,
+        "breakout_tickers": sorted(b_sql["ticker"].tolist()),
+        "examples": [str(r) for r in streak_bad.head(3).to_dict("records")]
+                    + [str(r) for r in breakout_bad.head(3).to_dict("records")],
+    }
