@@ -113,7 +113,8 @@ def conform(dataset: str, frame: pd.DataFrame) -> pd.DataFrame:
         elif col in LIST_COLUMNS:
             series = series.map(_as_list)
         elif col in TEXT_COLUMNS:
-            series = series.astype("object").where(series.notna(), None)
+            # Arrow-backed strings: DuckDB scans them without one Python object per value
+            series = series.astype("string[pyarrow]")
         else:
             series = pd.to_numeric(series, errors="raise").astype("float64")
         out[col] = series
@@ -150,10 +151,14 @@ def upsert(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
         con.register("incoming", data)
         if replace_all:
             con.execute(f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})")
-        written = con.execute(
-            f"INSERT OR REPLACE INTO {table} ({cols}) SELECT i.* FROM incoming i "
-            f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}"
-        ).fetchone()[0]
+        if con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
+            # first load: nothing to compare with, so skip the join (keys still enforced)
+            written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM incoming").fetchone()[0]
+        else:
+            written = con.execute(
+                f"INSERT OR REPLACE INTO {table} ({cols}) SELECT i.* FROM incoming i "
+                f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}"
+            ).fetchone()[0]
         con.unregister("incoming")
         con.execute("COMMIT")
     except Exception:
