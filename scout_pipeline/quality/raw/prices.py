@@ -13,7 +13,13 @@ KEY = ("ticker", "date")
 # also checked when the bar before it was written by the run (a rescaled history shows at
 # the first bar after it).
 ROWS_SQL = """
-WITH hist AS (
+WITH bounds AS (
+    -- a daily run's window needs only a month before its earliest new bar, not all history
+    SELECT min(date) - INTERVAL 30 DAY AS start
+    FROM (SELECT date FROM raw.prices WHERE loaded_at = CAST($stamp AS TIMESTAMP)
+          UNION ALL SELECT date FROM quality.prices_duplicates WHERE run_id = $run_id)
+),
+hist AS (
     SELECT t.*,
            coalesce(adj_close, close) AS adjusted,
            lag(coalesce(adj_close, close)) OVER w AS prev_adjusted,
@@ -21,8 +27,9 @@ WITH hist AS (
            lag(loaded_at) OVER w AS prev_loaded_at
     FROM raw.prices t
     WHERE CAST($stamp AS TIMESTAMP) IS NULL  -- only the series the run touched need the window
-       OR ticker IN (SELECT ticker FROM raw.prices WHERE loaded_at = CAST($stamp AS TIMESTAMP)
-                     UNION ALL SELECT ticker FROM quality.prices_duplicates WHERE run_id = $run_id)
+       OR (ticker IN (SELECT ticker FROM raw.prices WHERE loaded_at = CAST($stamp AS TIMESTAMP)
+                      UNION ALL SELECT ticker FROM quality.prices_duplicates WHERE run_id = $run_id)
+           AND date >= (SELECT start FROM bounds))
     WINDOW w AS (PARTITION BY ticker ORDER BY date)
 ),
 rows AS (
