@@ -112,20 +112,32 @@ def chart_rotation(con, out: Path, synthetic: bool) -> Chart | None:
     return Chart("rotation", f"Rotation: {last['label']}", path, series)
 
 
-def chart_valuation(con, out: Path, synthetic: bool) -> Chart | None:
-    if not _has_table(con, "marts", "valuation_gap"):
+SEGMENT_COLORS = (("small_cap", "#d35400"), ("large_cap", "#1f4e79"))
+
+
+def _segment_lines(con, mart: str, column: str, label: str):
+    """Small- vs large-cap lines of one mart column; None when the mart has none."""
+    if not _has_table(con, "marts", mart):
         return None
-    df = _query(con, "SELECT as_of, segment, forward_pe, discount_pct FROM marts.valuation_gap "
-                     "WHERE segment IN ('small_cap', 'large_cap') ORDER BY as_of")
+    # mart and column are fixed names from this module, never input
+    df = _query(con, f"SELECT * FROM marts.{mart} WHERE segment IN ('small_cap', 'large_cap') ORDER BY as_of")
     if df.empty:
         return None
     plt, fig, ax = _figure()
     series = []
-    for seg, color in (("small_cap", "#d35400"), ("large_cap", "#1f4e79")):
-        part = df[df["segment"] == seg]
+    for seg, color in SEGMENT_COLORS:
+        part = df[df["segment"] == seg].tail(HISTORY_SESSIONS)
         if not part.empty:
-            ax.plot(part["as_of"], part["forward_pe"], color=color, label=f"{seg} forward P/E")
-            series.append(f"{seg} forward P/E")
+            ax.plot(part["as_of"], part[column], color=color, label=f"{seg} {label}")
+            series.append(f"{seg} {label}")
+    return df, plt, fig, ax, series
+
+
+def chart_valuation(con, out: Path, synthetic: bool) -> Chart | None:
+    drawn = _segment_lines(con, "valuation_gap", "forward_pe", "forward P/E")
+    if drawn is None:
+        return None
+    df, plt, fig, ax, series = drawn
     small = df[df["segment"] == "small_cap"]
     if small["discount_pct"].notna().any():
         ax2 = ax.twinx()
@@ -183,19 +195,10 @@ def chart_breakouts(con, store_path: Path, out: Path, synthetic: bool) -> Chart 
 
 
 def chart_breadth(con, out: Path, synthetic: bool) -> Chart | None:
-    if not _has_table(con, "marts", "market_breadth"):
+    drawn = _segment_lines(con, "market_breadth", "pct_above_50d", "% above 50d")
+    if drawn is None:
         return None
-    df = _query(con, "SELECT as_of, segment, pct_above_50d FROM marts.market_breadth "
-                     "WHERE segment IN ('small_cap', 'large_cap') ORDER BY as_of")
-    if df.empty:
-        return None
-    plt, fig, ax = _figure()
-    series = []
-    for seg, color in (("small_cap", "#d35400"), ("large_cap", "#1f4e79")):
-        part = df[df["segment"] == seg].tail(HISTORY_SESSIONS)
-        if not part.empty:
-            ax.plot(part["as_of"], part["pct_above_50d"], color=color, label=f"{seg}: % above 50-session average")
-            series.append(f"{seg} % above 50d")
+    _, plt, fig, ax, series = drawn
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of members")
     ax.legend(loc="upper left", fontsize=8)
