@@ -229,3 +229,13 @@ def test_bad_data_is_not_retried(home, monkeypatch):
     monkeypatch.setattr(sources, "load_source", broken)
     result = cli.execute(str(_prices_dir(home)), "2026-01-09", home / "wh")
     assert not result.success and len(calls) == 1
+
+
+def test_second_run_on_a_busy_warehouse_refuses_clearly(home, capsys):
+    wh = home / "wh"
+    with cli.warehouse_lock(wh):  # as if another `scout run` were in progress
+        code = cli.main(["run", "--source", str(_prices_dir(home)), "--as-of", "2026-01-09",
+                         "--warehouse", str(wh)])
+    assert code == 3
+    assert "is in use by a running `scout run` (pid" in capsys.readouterr().err
+    assert not (wh / "scout.duckdb").exists()
