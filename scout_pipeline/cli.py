@@ -179,9 +179,13 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,
             history_start: str = ""):
-    """Run the daily job in this process against the persistent instance; returns the result."""
+    """Run the daily job in this process against the persistent instance; returns the result.
+
+    The run is the `as_of` session's partition, or, with `history_start`, one run over the
+    partition range history_start..as_of (a backfill)."""
     import dagster as dg
 
+    from scout_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
     from scout_pipeline.definitions import DAILY_JOB, defs
 
     run_config = {
@@ -191,12 +195,19 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
         }}},
         "loggers": {"console": {"config": {"log_level": os.environ.get("SCOUT_LOG_LEVEL", "CRITICAL")}}},
     }
+    run_tags = {"scout/source": source, "scout/as_of": as_of, **(tags or {})}
+    partition = {}
+    if history_start and history_start != as_of:
+        run_tags.update({RANGE_START_TAG: history_start, RANGE_END_TAG: as_of})
+    else:
+        partition = {"partition_key": as_of}
     job = defs.resolve_job_def(DAILY_JOB)
     return job.execute_in_process(
         run_config=run_config,
         instance=dg.DagsterInstance.get(),
         raise_on_error=False,
-        tags={"scout/source": source, "scout/as_of": as_of, **(tags or {})},
+        tags=run_tags,
+        **partition,
     )
 
 

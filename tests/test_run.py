@@ -239,3 +239,20 @@ def test_second_run_on_a_busy_warehouse_refuses_clearly(home, capsys):
     assert code == 3
     assert "is in use by a running `scout run` (pid" in capsys.readouterr().err
     assert not (wh / "scout.duckdb").exists()
+
+
+def test_backfill_of_20_sessions_is_one_run_and_rerunning_changes_nothing(home, capsys):
+    import dagster as dg
+
+    snap, wh = _prices_dir(home), home / "wh"
+    args = ["backfill", "--start", "2025-12-11", "--end", "2026-01-09", "--source", str(snap), "--warehouse", str(wh)]
+    assert cli.main(args) == 0
+    assert "20 sessions 2025-12-11 .. 2026-01-09 in one run" in capsys.readouterr().out
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert len(runs) == 1
+        assert runs[0].tags["dagster/asset_partition_range_start"] == "2025-12-11"
+        assert runs[0].tags["dagster/asset_partition_range_end"] == "2026-01-09"
+    before = _raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")
+    assert cli.main(args) == 0
+    assert (_raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")) == before

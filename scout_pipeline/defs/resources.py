@@ -70,15 +70,22 @@ class ScoutResource(dg.ConfigurableResource):
     def warehouse(self) -> Warehouse:
         return Warehouse.at(self.warehouse_dir)
 
-    def as_of_date(self) -> dt.date:
-        return resolve_as_of(self.as_of, self.source)
+    def as_of_date(self, tags: dict | None = None) -> dt.date:
+        """The run's session: its partition (or the end of its partition range), else the
+        configured as_of, else the last completed session."""
+        from scout_pipeline.defs.partitions import run_window
 
-    def load(self, run_id: str, attempt: int = 0) -> SourceData:
+        return resolve_as_of(run_window(tags or {})[0] or self.as_of, self.source)
+
+    def load(self, run_id: str, attempt: int = 0, tags: dict | None = None) -> SourceData:
         """The run's source data, fetched once per run and retry attempt."""
-        key = f"{run_id}#{attempt}"
-        return _load(key, self.source, self.as_of_date(), self.history_start or self._live_start(run_id))
+        from scout_pipeline.defs.partitions import run_window
 
-    def _live_start(self, run_id: str) -> str:
+        key = f"{run_id}#{attempt}"
+        start = run_window(tags or {})[1] or self.history_start or self._live_start(run_id, tags)
+        return _load(key, self.source, self.as_of_date(tags), start)
+
+    def _live_start(self, run_id: str, tags: dict | None = None) -> str:
         """Live is incremental: re-fetch the last few stored sessions (providers correct
         recent bars), or a first load of INITIAL_LIVE_YEARS when nothing is stored."""
         if self.source != "live":
@@ -87,9 +94,9 @@ class ScoutResource(dg.ConfigurableResource):
 
         with self.warehouse().connect(run_id) as con:
             last = con.execute("SELECT max(date) FROM raw.prices WHERE source = 'live'").fetchone()[0]
-        as_of = self.as_of_date()
+        as_of = self.as_of_date(tags)
         initial = as_of.replace(year=as_of.year - INITIAL_LIVE_YEARS)
         return refetch_start(last, initial=initial).isoformat()
 
-    def sql_params(self) -> dict:
-        return {**params.resolve(self.params), "as_of": self.as_of_date()}
+    def sql_params(self, tags: dict | None = None) -> dict:
+        return {**params.resolve(self.params), "as_of": self.as_of_date(tags)}

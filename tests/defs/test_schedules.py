@@ -32,3 +32,12 @@ def test_catch_up_tick_reruns_the_same_session_under_its_own_key():
     assert result.run_key == "2026-01-14-catch-up"
     assert result.run_config["resources"]["scout"]["config"]["as_of"] == "2026-01-14"
     assert isinstance(_evaluate(daily_catch_up, dt.date(2026, 1, 19)), dg.SkipReason)  # MLK day
+
+
+def test_partitions_are_nyse_sessions():
+    from scout_pipeline.defs.partitions import TRADING_DAYS
+
+    keys = set(TRADING_DAYS.get_partition_keys())
+    assert {"2026-01-14", "2026-01-16", "2025-12-26"} <= keys  # a Friday is its own session
+    assert not {"2025-12-25", "2026-01-19", "2026-01-17"} & keys  # Christmas, MLK day, a Saturday
+    assert _evaluate(daily_after_close, dt.date(2026, 1, 16)).partition_key == "2026-01-16"

@@ -91,6 +91,8 @@ def test_launch_through_graphql_and_read_back(webserver):
         "selector": {"repositoryLocationName": location, "repositoryName": repository, "jobName": "scout_daily"},
         "runConfigData": {"resources": {"scout": {"config": {
             "warehouse_dir": str(tmp / "wh"), "source": str(snap), "as_of": "2026-01-09"}}}},
+        # the job is partitioned by NYSE session: launch the 2026-01-09 partition
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2026-01-09"}]},
     }
     launched = _gql(port, LAUNCH, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched

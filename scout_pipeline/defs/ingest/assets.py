@@ -7,6 +7,7 @@ import dagster as dg
 
 from scout_pipeline import store
 from scout_pipeline.quality import ingest as gate  # run stamps, duplicate keys (quality gate)
+from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.sources.contracts import RAW_TABLES
 
@@ -36,7 +37,7 @@ def _is_transient(exc: Exception) -> bool:
 
 def _load(context: dg.AssetExecutionContext, scout: ScoutResource):
     try:
-        return scout.load(context.run_id, attempt=context.retry_number)
+        return scout.load(context.run_id, attempt=context.retry_number, tags=context.run.tags)
     except Exception as exc:
         if _is_transient(exc) and context.retry_number < MAX_SOURCE_RETRIES:
             wait = RETRY_BASE_SECONDS * 2 ** context.retry_number
@@ -95,6 +96,8 @@ def _make(dataset: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", dataset],
         group_name="ingest",
+        partitions_def=TRADING_DAYS,
+        backfill_policy=SINGLE_RUN,
         kinds={"duckdb", "python"},
         description=f"raw.{dataset}: upserted by ({', '.join(key)}) from the run's source.",
     )

@@ -6,6 +6,7 @@ import datetime as dt
 import dagster as dg
 
 from scout_pipeline import store
+from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.transform.assets import mart_keys
 from scout_pipeline.sql_files import load_models
@@ -15,6 +16,8 @@ from scout_pipeline.sql_files import load_models
     key=["published_warehouse"],
     deps=mart_keys,
     group_name="publish",
+    partitions_def=TRADING_DAYS,
+    backfill_policy=SINGLE_RUN,
     kinds={"duckdb", "parquet"},
 )
 def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
@@ -28,13 +31,13 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
         wh, context.run_id,
         tables=[(m.layer, m.name) for m in marts],
         comments={(m.layer, m.name): m.comments() for m in marts},
-        info={"as_of": scout.as_of_date().isoformat(), "source": scout.source,
+        info={"as_of": scout.as_of_date(context.run.tags).isoformat(), "source": scout.source,
               "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
     )
     wh.discard_old_work()
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(wh.published)),
         "parquet_dir": dg.MetadataValue.path(str(wh.parquet_dir)),
-        "as_of": str(scout.as_of_date()),
+        "as_of": str(scout.as_of_date(context.run.tags)),
         "tables": dg.MetadataValue.json(counts),
     })

@@ -46,8 +46,8 @@ def _make(schema: str, table: str) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext, scout: ScoutResource) -> dg.AssetCheckResult:
         wh = scout.warehouse()
-        run = quality.RunContext(run_id=context.run.run_id, as_of=scout.as_of_date(),
-                                 params=scout.sql_params(), quarantine_dir=wh.root / "quarantine")
+        run = quality.RunContext(run_id=context.run.run_id, as_of=scout.as_of_date(context.run.tags),
+                                 params=scout.sql_params(context.run.tags), quarantine_dir=wh.root / "quarantine")
         with wh.connect(context.run.run_id) as con:
             outcome = quality.run_suite(con, schema, table, run)
         for failure in outcome.failures:

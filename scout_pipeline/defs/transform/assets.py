@@ -4,6 +4,7 @@
 import dagster as dg
 
 from scout_pipeline.build import build_model
+from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.sql_files import SqlModel, load_models
 
@@ -28,6 +29,8 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
         key=[model.layer, model.name],
         deps=[dg.AssetKey(list(up)) for up in model.upstream],
         group_name="transform",
+        partitions_def=TRADING_DAYS,
+        backfill_policy=SINGLE_RUN,
         kinds={"duckdb", "sql"},
         description=model.description,
         metadata={"sql_file": f"sql/{model.layer}/{model.name}.sql"},
@@ -35,7 +38,7 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
         wh = scout.warehouse()
         with wh.connect(context.run_id) as con:
-            build_model(con, model, scout.sql_params())
+            build_model(con, model, scout.sql_params(context.run.tags))
             meta: dict = {}
             if model.layer == "marts":
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
