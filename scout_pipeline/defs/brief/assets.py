@@ -1,5 +1,7 @@
 """Brief: the daily brief (markdown, HTML, PNG charts) rendered from the published marts."""
 
+import base64
+
 import dagster as dg
 
 from scout_pipeline import brief
@@ -26,4 +28,8 @@ def daily_brief_report(context: dg.AssetExecutionContext, scout: ScoutResource) 
         "markdown": dg.MetadataValue.path(str(result.md_path)),
         "charts": dg.MetadataValue.json({c.name: c.series for c in result.charts}),
         "synthetic": result.synthetic,
+        # the headline charts inline, so the asset page shows them without opening files
+        **{f"chart_{c.name}": dg.MetadataValue.md(
+            f"![{c.title}](data:image/png;base64,{base64.b64encode(c.path.read_bytes()).decode()})")
+           for c in result.charts if c.name in ("rotation", "valuation", "rates")},
     })
