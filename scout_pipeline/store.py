@@ -193,13 +193,6 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def table_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
-    return con.execute(
-        "SELECT estimated_size FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-        [schema, table],
-    ).fetchone()[0]
-
-
 # ---------------------------------------------------------------- publish
 
 

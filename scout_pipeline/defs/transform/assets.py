@@ -45,7 +45,8 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
                 meta.update(_preview(con, model))
                 empty_inputs = [
                     f"{s}.{t}" for s, t in model.upstream
-                    if con.execute(f"SELECT count(*) FROM {s}.{t}").fetchone()[0] == 0
+                    # existence, not a count: the inputs are views over the whole history
+                    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {s}.{t})").fetchone()[0]
                 ]
                 if empty_inputs:
                     note = f"{model.table} is empty: no data in {', '.join(empty_inputs)}"
