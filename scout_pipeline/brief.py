@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,31 @@ def run_info(con) -> dict[str, str]:
     return dict(con.execute("SELECT key, value FROM meta.run_info").fetchall())
 
 
+# ---------------------------------------------------------------- data as text
+# Headlines, labels and names come from user data (a snapshot's pairs.csv, universe.csv):
+# each output format escapes them its own way, and nothing is ever a file name.
+
+CHART_TEXT_MAX = 80  # a chart title or legend entry; longer text is clipped
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!$])")  # $: math in GitHub-style renderers
+
+
+def md_text(value) -> str:
+    """Data as one line of literal markdown text: line breaks flattened, and every character
+    that could start markup (emphasis, links, HTML, tables, headings, math) backslash-escaped."""
+    text = " ".join(str(value).splitlines())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"^(\s*)([-+=]|\d+[.)])", r"\1\\\2", text)  # no list or heading at line start
+
+
+def chart_text(value) -> str:
+    """Data as matplotlib text: one line, clipped, `$` escaped (mathtext would parse it,
+    and a stray `\\frac` or `^` raises)."""
+    text = " ".join(str(value).split())
+    if len(text) > CHART_TEXT_MAX:
+        text = text[:CHART_TEXT_MAX - 1] + "…"
+    return text.replace("$", r"\$")
+
+
 # ---------------------------------------------------------------- charts
 
 
@@ -93,7 +119,8 @@ def chart_rotation(con, out: Path, synthetic: bool) -> Chart | None:
                 [pair[0]]).tail(HISTORY_SESSIONS)
     last = df.iloc[-1]
     plt, fig, ax = _figure()
-    ax.plot(df["date"], df["ratio"] / df["ratio"].iloc[0] * 100, color="#1f4e79", label=f"{last['label']} ratio (rebased 100)")
+    label = chart_text(last["label"])
+    ax.plot(df["date"], df["ratio"] / df["ratio"].iloc[0] * 100, color="#1f4e79", label=f"{label} ratio (rebased 100)")
     ahead = last["streak_days"] > 0
     ax.axvspan(last["streak_start"], last["date"], color="#2e8b57" if ahead else "#c0392b", alpha=0.25,
                label=f"current streak: {'ahead' if ahead else 'behind'} {abs(int(last['streak_days']))} sessions")
@@ -108,7 +135,7 @@ def chart_rotation(con, out: Path, synthetic: bool) -> Chart | None:
     ax.set_ylabel("lead / base, rebased")
     ax.legend(loc="upper left", fontsize=8)
     path = out / "rotation.png"
-    _save(plt, fig, path, f"Rotation: {last['label']}", synthetic)
+    _save(plt, fig, path, f"Rotation: {label}", synthetic)
     return Chart("rotation", f"Rotation: {last['label']}", path, series)
 
 
@@ -172,10 +199,11 @@ def chart_breakouts(con, store_path: Path, out: Path, synthetic: bool) -> Chart 
             attention = _query(raw, "SELECT date, avg(value) AS value FROM raw.attention WHERE ticker = ? "
                                     "AND date >= ? - INTERVAL 120 DAY GROUP BY date ORDER BY date",
                                [row.ticker, row.breakout_date])
-            axis.plot(prices["date"], prices["close"], color="#1f4e79", label=f"{row.ticker} close")
+            ticker = chart_text(row.ticker)
+            axis.plot(prices["date"], prices["close"], color="#1f4e79", label=f"{ticker} close")
             axis.axhline(row.breakout_level, color="#c0392b", linestyle="--", label="breakout level")
             axis.axvline(row.breakout_date, color="#7f8c8d", linestyle=":")
-            axis.set_title(f"{row.ticker}: {row.status}", fontsize=9, loc="left")
+            axis.set_title(f"{ticker}: {row.status}", fontsize=9, loc="left")
             axis.grid(alpha=0.3)
             series += [f"{row.ticker} close", f"{row.ticker} breakout level"]
             if not attention.empty:
@@ -239,19 +267,19 @@ def brief_facts(con) -> pd.DataFrame:
 
 
 def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallback: str | None) -> str:
-    lines = [f"# Trend Scout daily brief — {as_of}", ""]
+    lines = [f"# Trend Scout daily brief — {md_text(as_of)}", ""]
     if source == "sample":
         lines += [f"> **{SYNTHETIC_BANNER}**", ""]
-    lines += [f"Source: `{source}`", ""]
+    lines += [f"Source: {md_text(source)}", ""]
     for row in facts.itertuples():
-        lines += [f"## {row.section.replace('_', ' ').capitalize()}", "", f"**{row.headline}**", ""]
+        lines += [f"## {md_text(row.section.replace('_', ' ').capitalize())}", "", f"**{md_text(row.headline)}**", ""]
         if isinstance(row.detail, str) and row.detail:
-            lines += [row.detail, ""]
+            lines += [md_text(row.detail), ""]
     if facts.empty and fallback:
-        lines += ["## Rotation", "", f"**{fallback}**", ""]
+        lines += ["## Rotation", "", f"**{md_text(fallback)}**", ""]
     if charts:
         lines += ["## Charts", ""]
-        lines += [f"![{c.title}]({c.path.name})" for c in charts]
+        lines += [f"![{md_text(c.title)}]({c.path.name})" for c in charts]  # file names are fixed
         lines.append("")
     return "\n".join(lines)
 
@@ -275,7 +303,7 @@ def to_html(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallba
     style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
              ".banner{background:#fdebd0;border:2px solid #d35400;padding:.6em;font-weight:bold}"
              "img{max-width:100%}figure{margin:1.5em 0}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Trend Scout brief {as_of}</title>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Trend Scout brief {html.escape(str(as_of))}</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import fcntl
 import os
 import sys
 import time
@@ -36,35 +34,6 @@ def _dagster_home(warehouse: Path) -> Path:
     return home
 
 
-@contextlib.contextmanager
-def warehouse_lock(warehouse: Path):
-    """One run per warehouse at a time; a second one refuses with a clear message."""
-    warehouse.mkdir(parents=True, exist_ok=True)
-    path = warehouse / ".run.lock"
-    handle = open(path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise BusyError(f"warehouse {warehouse} is in use by a running `scout run` ({holder}); "
-                        "wait for it to finish or pass another --warehouse") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-class BusyError(RuntimeError):
-    pass
-
-
 def _parse_params(items: list[str]) -> dict[str, float]:
     out = {}
     for item in items:
@@ -79,7 +48,7 @@ def _parse_params(items: list[str]) -> dict[str, float]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from scout_pipeline import report
+    from scout_pipeline import lock, report
     from scout_pipeline.defs.resources import resolve_as_of
 
     warehouse = Path(args.warehouse).expanduser().resolve()
@@ -93,10 +62,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"scout run: source={args.source} as_of={as_of} warehouse={warehouse}", flush=True)
     started = time.perf_counter()
     try:
-        with warehouse_lock(warehouse):
+        with lock.hold(warehouse, command=f"scout {args.command}"):
             result = execute(args.source, as_of.isoformat(), warehouse, overrides,
                              history_start=getattr(args, "history_start", "") or "")
-    except BusyError as exc:
+    except lock.BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
     elapsed = time.perf_counter() - started
@@ -144,6 +113,23 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     for note in data.notes:
         print(f"  note: {note}")
     return EXIT_OK
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from scout_pipeline import lock, recovery
+    from scout_pipeline.store import StoreError, Warehouse
+
+    wh = Warehouse.at(args.warehouse)
+    try:
+        with lock.hold(wh.root, command="scout recover"):
+            outcome = recovery.recover(wh, rebuild=args.rebuild, say=lambda line: print(f"scout recover: {line}", flush=True))
+    except lock.BusyError as exc:
+        print(f"scout recover: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except StoreError as exc:
+        print(f"scout recover: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
@@ -236,6 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     brief_cmd.add_argument("--as-of", help="a day whose brief was written before (default: the published day)")
     brief_cmd.add_argument("--warehouse", default=os.environ.get("SCOUT_WAREHOUSE", "warehouse"))
     brief_cmd.set_defaults(func=cmd_brief)
+    rec = sub.add_parser("recover", help="check the warehouse files; rebuild a damaged store from the journal")
+    rec.add_argument("--warehouse", default=os.environ.get("SCOUT_WAREHOUSE", "warehouse"))
+    rec.add_argument("--rebuild", action="store_true", help="rebuild the store from the journal even if it reads fine")
+    rec.set_defaults(func=cmd_recover)
     snap = sub.add_parser("snapshot", help="write a source's data as a snapshot directory")
     snap.add_argument("directory", help="directory to write (created if missing)")
     snap.add_argument("--source", default="sample", help="sample (default), live, or a snapshot directory")

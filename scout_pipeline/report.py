@@ -8,6 +8,16 @@ import duckdb
 
 from scout_pipeline.store import PUBLISHED
 
+SHOWN_MAX = 120  # characters of one data value in the terminal
+
+
+def shown(value, limit: int | None = SHOWN_MAX) -> str:
+    """Data for the terminal: control and invisible characters (escape sequences, NUL,
+    bidi overrides, zero-width) written as escapes, so a value cannot restyle or reorder the
+    output; clipped to `limit`."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return text if limit is None or len(text) <= limit else text[:limit - 3] + "..."
+
 
 def _notes(result) -> list[str]:
     notes: list[str] = []
@@ -15,7 +25,7 @@ def _notes(result) -> list[str]:
         meta = event.materialization.metadata
         if "notes" in meta:
             text = str(meta["notes"].value)
-            notes.extend(line.lstrip("- ").strip() for line in text.splitlines() if line.strip())
+            notes.extend(shown(line.lstrip("- ").strip(), limit=400) for line in text.splitlines() if line.strip())
     return list(dict.fromkeys(notes))
 
 
@@ -38,7 +48,7 @@ def _check_lines(ev, samples: bool) -> list[str]:
         lines.append(f"  {f['expectation']} [{f['severity']}]: {f['unexpected_count']}{checked} rows "
                      f"unexpected — {f['doc']}{note}")
         if samples:
-            lines.extend("      " + ", ".join(f"{k}={v}" for k, v in row.items()) for row in f.get("samples", []))
+            lines.extend("      " + ", ".join(f"{k}={shown(v)}" for k, v in row.items()) for row in f.get("samples", []))
     path = ev.metadata.get("quarantine")
     if path is not None:
         lines.append(f"  rows kept in {path.value}")
@@ -82,7 +92,7 @@ def success_summary(result, warehouse: Path, elapsed: float) -> str:
     finally:
         con.close()
     if streak:
-        lines.append(f"Headline: {streak}")
+        lines.append(f"Headline: {shown(streak, limit=400)}")
     lines.append(f"Parquet: {warehouse / 'parquet'}")
     for event in result.get_asset_materialization_events():
         meta = event.materialization.metadata
@@ -110,6 +120,7 @@ def failure_summary(result, warehouse: Path, elapsed: float) -> str:
         message = error.message.strip() if error else "unknown error"
         if error and error.cause is not None:
             message = error.cause.message.strip()
+        message = "\n".join(shown(line, limit=None) for line in message.splitlines())
         by_message.setdefault(message, []).append(event.step_key)
     for message, steps in by_message.items():  # one source error fails every ingest step: say it once
         lines.append(f"Failed step{'s' if len(steps) > 1 else ''} {', '.join(steps)}: {message}")

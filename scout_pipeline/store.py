@@ -5,9 +5,12 @@ Write-audit-publish on files:
 - each run works on a copy, `work/<run_id>.duckdb`; nothing a run writes reaches the
   store or the published file until every blocking check passed.
 - `publish` writes the marts into a fresh file and `os.replace`s it over `scout.duckdb`
-  (atomic on POSIX: a reader holding the old file keeps its snapshot), then promotes the
-  working copy to be the new store. A failed run leaves both byte-identical and keeps its
-  working copy under `work/` for inspection.
+  (atomic on POSIX: a reader holding the old file keeps its snapshot), swaps the `parquet`
+  symlink to a complete new set of files, then promotes the working copy to be the new
+  store. A failed or killed run leaves both byte-identical and keeps its working copy under
+  `work/` for inspection; `sweep` removes what a killed run left half-written.
+
+Fault points (`scout_pipeline.faults`) mark the steps the reliability suite crashes at.
 """
 
 from __future__ import annotations
@@ -24,12 +27,18 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from scout_pipeline import faults
 from scout_pipeline.sources.contracts import DATE_COLUMNS, LIST_COLUMNS, RAW_TABLES, TEXT_COLUMNS
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 PUBLISHED = "scout.duckdb"
 STORE = "store.duckdb"
 KEEP_FAILED_WORK = 5  # failed runs' working copies kept for inspection
+KEEP_PARQUET_BUILDS = 2  # the published set and the one before (a reader may still be on it)
+PARQUET_BUILDS = ".parquet-builds"
+RECOVERY_HINT = "run `scout recover --warehouse {root}` to check it and rebuild it from {root}/journal (RELIABILITY.md)"
+# DuckDB's messages for a damaged file: checksum mismatch, truncated file, bad header
+_DAMAGE = ("Corrupt database file", "Could not read enough bytes", "not a valid DuckDB database")
 BI_STORAGE_VERSION = "v1.2.0"  # oldest DuckDB release that can open the published file
 
 
@@ -59,6 +68,17 @@ class Warehouse:
     def parquet_dir(self) -> Path:
         return self.root / "parquet"
 
+    @property
+    def journal_dir(self) -> Path:
+        return self.root / "journal"
+
+    def damaged(self, exc: BaseException, path: Path) -> "StoreError | None":
+        """A StoreError with the recovery to run when `exc` is DuckDB reporting a damaged file."""
+        if isinstance(exc, duckdb.Error) and any(m in str(exc) for m in _DAMAGE):
+            return StoreError(f"{path.name} in {self.root} is damaged ({str(exc)[:160]}); "
+                              + RECOVERY_HINT.format(root=self.root))
+        return None
+
     def work_path(self, run_id: str) -> Path:
         if not re.fullmatch(r"[A-Za-z0-9_-]+", run_id):
             raise StoreError(f"run id {run_id!r} is not a safe file name")
@@ -75,11 +95,15 @@ class Warehouse:
             shutil.copyfile(self.store, tmp)
         else:
             tmp.unlink(missing_ok=True)
-        con = duckdb.connect(str(tmp))
         try:
-            con.execute(SCHEMA_SQL.read_text())
-        finally:
-            con.close()
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute(SCHEMA_SQL.read_text())
+            finally:
+                con.close()
+        except duckdb.Error as exc:
+            tmp.unlink(missing_ok=True)
+            raise (self.damaged(exc, self.store) or exc) from exc
         os.replace(tmp, path)
         return path
 
@@ -88,8 +112,24 @@ class Warehouse:
         con = duckdb.connect(str(self.prepare_work(run_id)), read_only=read_only)
         try:
             yield con
+        except duckdb.Error as exc:
+            # a block that fails its checksum shows up only when read: name the fix
+            raise (self.damaged(exc, self.store) or exc) from exc
         finally:
             con.close()
+
+    def sweep(self) -> list[Path]:
+        """Remove what a killed run left half-written (temporary files and directories).
+        Only safe while holding the warehouse lock; returns what was removed."""
+        leftovers = [*self.root.glob(f".{PUBLISHED}.*.tmp"), *self.root.glob(".parquet.*.tmp"),
+                     *(self.root / "work").glob("*.tmp"), *(self.root / PARQUET_BUILDS).glob("*.tmp"),
+                     *self.journal_dir.glob("*.tmp"), *self.root.glob(f".{STORE}.*.tmp")]
+        for path in leftovers:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        return leftovers
 
     def discard_old_work(self, keep: int = KEEP_FAILED_WORK) -> None:
         work = sorted((self.root / "work").glob("*.duckdb"), key=lambda p: p.stat().st_mtime)
@@ -131,12 +171,18 @@ def _as_list(value) -> list[str]:
 
 def upsert(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
            loaded_at: dt.datetime, replace_all: bool = False) -> int:
+    """`upsert_counts` without the deleted count: the rows written."""
+    return upsert_counts(con, dataset, frame, loaded_at, replace_all)[0]
+
+
+def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
+                  loaded_at: dt.datetime, replace_all: bool = False) -> tuple[int, int]:
     """Insert-or-replace `frame` into raw.<dataset> by key, in one transaction.
 
     Only new or changed rows are written, so a row keeps the `loaded_at` of when its
     current values first arrived and running the same day twice leaves the table
     identical. `replace_all` also deletes rows absent from `frame` (datasets that are a
-    full snapshot each run: universe, pairs). Returns the rows written.
+    full snapshot each run: universe, pairs). Returns (rows written, rows deleted).
     """
     key, values = RAW_TABLES[dataset]
     data = conform(dataset, frame)
@@ -149,8 +195,10 @@ def upsert(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("incoming", data)
+        deleted = 0
         if replace_all:
-            con.execute(f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})")
+            deleted = con.execute(
+                f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})").fetchone()[0]
         if con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
             # first load: nothing to compare with, so skip the join (keys still enforced)
             written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM incoming").fetchone()[0]
@@ -160,11 +208,12 @@ def upsert(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
                 f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}"
             ).fetchone()[0]
         con.unregister("incoming")
+        faults.point("store.before_commit", dataset)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return int(written)
+    return int(written), int(deleted)
 
 
 # ---------------------------------------------------------------- sql files
@@ -198,16 +247,22 @@ def sql_literal(text: str) -> str:
 
 def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
             comments: dict[tuple[str, str], dict[str, str]], info: dict | None = None) -> dict[str, int]:
-    """Copy `tables` (schema, name) into a new file, swap it in atomically, write Parquet,
-    and promote the working copy to be the store. `info` (as_of, source, ...) becomes the
-    one-row table meta.run_info. Returns row counts per table."""
+    """Copy `tables` (schema, name) into a new file, swap it in atomically, swap in a new
+    Parquet set, and promote the working copy to be the store. `info` (as_of, source, ...)
+    becomes the one-row table meta.run_info. Returns row counts per table.
+
+    Order, and what a crash between two steps leaves (RELIABILITY.md): everything is
+    written beside the live files first; then three renames, each atomic. Killed before the
+    first, the previous build is intact; after it, the new build is published and the
+    next run redoes the rest."""
     work = wh.work_path(run_id)
     if not work.exists():
         raise StoreError(f"no working database for run {run_id} at {work}")
     tmp = wh.root / f".{PUBLISHED}.{run_id}.tmp"
     tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    parquet_tmp = wh.root / f".parquet.{run_id}.tmp"
+    builds = wh.root / PARQUET_BUILDS
+    parquet_tmp = builds / f"{run_id}.tmp"
     shutil.rmtree(parquet_tmp, ignore_errors=True)
     parquet_tmp.mkdir(parents=True)
     con = duckdb.connect(str(work))
@@ -227,6 +282,7 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
             counts[f"{schema}.{name}"] = con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
             if schema == "marts":
                 con.execute(f"COPY {schema}.{name} TO ? (FORMAT parquet)", [str(parquet_tmp / f"{name}.parquet")])
+            faults.point("publish.writing", name)
         run_info = {"run_id": run_id, **(info or {})}
         con.execute("CREATE SCHEMA pub.meta")
         con.execute("CREATE TABLE pub.meta.run_info (key VARCHAR, value VARCHAR)")
@@ -237,15 +293,38 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
     finally:
         con.close()
     _fsync(tmp)
+    parquet_build = builds / run_id
+    shutil.rmtree(parquet_build, ignore_errors=True)
+    os.replace(parquet_tmp, parquet_build)
+    faults.point("publish.before_swap")
     os.replace(tmp, wh.published)
-    wh.parquet_dir.mkdir(exist_ok=True)
-    for file in parquet_tmp.iterdir():
-        os.replace(file, wh.parquet_dir / file.name)
-    shutil.rmtree(parquet_tmp, ignore_errors=True)
+    faults.point("publish.after_swap")
+    _swap_parquet(wh, parquet_build)
+    faults.point("publish.before_promote")
     Path(str(work) + ".wal").unlink(missing_ok=True)
     os.replace(work, wh.store)
     _fsync_dir(wh.root)
+    _prune_parquet_builds(wh, keep=parquet_build)
     return counts
+
+
+def _swap_parquet(wh: Warehouse, build: Path) -> None:
+    """Point `parquet` at `build` with one rename, so a reader sees one whole set or the other."""
+    link = wh.parquet_dir
+    if link.exists() and not link.is_symlink():
+        # a real directory from an earlier layout: move it aside once, whole
+        os.replace(link, build.parent / f"legacy-{dt.datetime.now():%Y%m%d%H%M%S}")
+    tmp_link = wh.root / f".parquet.{build.name}.tmp"
+    tmp_link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(build, wh.root), tmp_link)
+    os.replace(tmp_link, link)
+
+
+def _prune_parquet_builds(wh: Warehouse, keep: Path) -> None:
+    builds = [p for p in (wh.root / PARQUET_BUILDS).iterdir() if p.is_dir() and p.suffix != ".tmp" and p != keep]
+    builds.sort(key=lambda p: p.stat().st_mtime)
+    for old in builds[: max(0, len(builds) - (KEEP_PARQUET_BUILDS - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

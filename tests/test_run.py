@@ -231,16 +231,6 @@ def test_bad_data_is_not_retried(home, monkeypatch):
     assert not result.success and len(calls) == 1
 
 
-def test_second_run_on_a_busy_warehouse_refuses_clearly(home, capsys):
-    wh = home / "wh"
-    with cli.warehouse_lock(wh):  # as if another `scout run` were in progress
-        code = cli.main(["run", "--source", str(_prices_dir(home)), "--as-of", "2026-01-09",
-                         "--warehouse", str(wh)])
-    assert code == 3
-    assert "is in use by a running `scout run` (pid" in capsys.readouterr().err
-    assert not (wh / "scout.duckdb").exists()
-
-
 def test_backfill_of_20_sessions_is_one_run_and_rerunning_changes_nothing(home, capsys):
     import dagster as dg
 

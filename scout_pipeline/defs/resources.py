@@ -1,6 +1,7 @@
 """The `scout` resource: where the warehouse is, which source, which day, which thresholds."""
 
 
+import contextlib
 import datetime as dt
 import os
 from functools import lru_cache
@@ -58,6 +59,26 @@ def _load(run_id: str, source: str, as_of: dt.date, history_start: str) -> Sourc
     return result
 
 
+def _recover_after_crash(context: dg.InitResourceContext, wh: Warehouse, previous: dict | None) -> None:
+    """Remove half-written files, and mark a run that died holding the lock as failed so the
+    UI does not show it running forever (nor count it against the run queue)."""
+    log = context.log
+    removed = wh.sweep()
+    if removed and log:
+        log.warning(f"removed {len(removed)} file(s) a killed run left half-written: "
+                    + ", ".join(p.name for p in removed[:5]))
+    dead_run = (previous or {}).get("run_id")
+    if not dead_run or context.instance is None:
+        return
+    record = context.instance.get_run_by_id(dead_run)
+    if record is not None and not record.is_finished:
+        context.instance.report_run_failed(
+            record, message=f"the process running it (pid {previous.get('pid')}) died before it finished "
+                            "(killed?); found by the next run, which cleaned up after it")
+        if log:
+            log.warning(f"run {dead_run} died before it finished; marked failed")
+
+
 class ScoutResource(dg.ConfigurableResource):
     """Run settings. Override in the launchpad under resources.scout.config."""
 
@@ -69,6 +90,19 @@ class ScoutResource(dg.ConfigurableResource):
 
     def warehouse(self) -> Warehouse:
         return Warehouse.at(self.warehouse_dir)
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        """Hold the warehouse lock for the whole run, whatever launched it (CLI, schedule,
+        UI), and clean up after a run that was killed holding it."""
+        from scout_pipeline import lock
+
+        run = context.dagster_run
+        wh = self.warehouse()
+        with lock.hold(wh.root, run_id=run.run_id if run else "") as held:
+            _recover_after_crash(context, wh, held.previous)
+            held.previous = None  # handled
+            yield self
 
     def as_of_date(self, tags: dict | None = None) -> dt.date:
         """The run's session: its partition (or the end of its partition range), else the

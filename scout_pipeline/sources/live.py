@@ -26,6 +26,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -126,6 +127,40 @@ def _limit(max_failed_share: float | Mapping[str, float], dataset: str) -> float
     return float(max_failed_share)
 
 
+def _failed_share(failures: list[Failure], requested: Mapping[str, int],
+                  max_failed_share: float | Mapping[str, float],
+                  datasets: Iterable[str]) -> DatasetFailed | None:
+    """The `DatasetFailed` for the dataset whose failed share is furthest over its limit, or
+    None. Its message names the dataset, the share, why the items failed (per status, the
+    most common reason: e.g. a Yahoo rate limit) and the first items."""
+    worst: tuple[float, str] | None = None
+    for dataset in datasets:
+        total = requested.get(dataset, 0)
+        if not total:
+            continue
+        failed = {f.item for f in failures if f.dataset == dataset and f.counts_as_failure}
+        share = len(failed) / total
+        if share > _limit(max_failed_share, dataset) and (worst is None or share > worst[0]):
+            worst = (share, dataset)
+    if worst is None:
+        return None
+    share, dataset = worst
+    mine = [f for f in failures if f.dataset == dataset and f.counts_as_failure]
+    failed = sorted({f.item for f in mine})
+    by_status: dict[str, list[Failure]] = {}
+    for f in mine:
+        by_status.setdefault(f.status, []).append(f)
+    why = "; ".join(
+        f"{status} {len({f.item for f in items})}: "
+        f"{Counter(f.reason for f in items).most_common(1)[0][0][:120]}"
+        for status, items in sorted(by_status.items(), key=lambda kv: -len({f.item for f in kv[1]})))
+    return DatasetFailed(
+        f"live source: {share:.0%} of {dataset} failed ({len(failed)} of {requested[dataset]}; "
+        f"allowed {_limit(max_failed_share, dataset):.0%}) — {why} — {', '.join(failed[:10])}"
+        + (" …" if len(failed) > 10 else ""),
+        dataset=dataset, share=share, ingest_log=failures_frame(failures))
+
+
 def _fundamentals_current(as_of: dt.date, now: dt.datetime | None) -> bool:
     from scout_pipeline.calendar import last_completed_session, sessions_back
 
@@ -224,6 +259,12 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
     requested["prices"] += len(price_tickers)
     requested["rates"] += len(rate_tickers)
     prices = got_prices.frame[got_prices.frame["ticker"].isin(price_tickers)].reset_index(drop=True)
+    # Prices are required and Yahoo is the provider that rate-limits: when they already failed
+    # beyond the limit, stop here instead of sending one `.info` request per equity into the
+    # same wave (and then failing anyway).
+    early = _failed_share(failures, requested, max_failed_share, ("prices",))
+    if early is not None:
+        raise early
 
     # 4. fundamentals
     equities = universe_frame.loc[universe_frame["asset_type"] == "equity", "ticker"].tolist()
@@ -284,22 +325,12 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
         data.notes.append(f"ingest: … {len(failures) - MAX_NOTE_LINES} more in ingest_log")
 
     # failed share per dataset
-    worst: tuple[float, str, int] | None = None
     for dataset in DATASETS:
-        failed = {f.item for f in failures if f.dataset == dataset and f.status != FALLBACK}
         total = requested[dataset]
-        if not total:
-            continue
-        share = len(failed) / total
-        data.notes.append(f"{dataset}: {total - len(failed)} of {total} delivered")
-        if share > _limit(max_failed_share, dataset) and (worst is None or share > worst[0]):
-            worst = (share, dataset, total)
-    if worst is not None:
-        share, dataset, total = worst
-        failed = sorted({f.item for f in failures if f.dataset == dataset and f.status != FALLBACK})
-        raise DatasetFailed(
-            f"live source: {share:.0%} of {dataset} failed ({len(failed)} of {total}; allowed "
-            f"{_limit(max_failed_share, dataset):.0%}): {', '.join(failed[:10])}"
-            + (" …" if len(failed) > 10 else ""),
-            dataset=dataset, share=share, ingest_log=log)
+        if total:
+            failed = {f.item for f in failures if f.dataset == dataset and f.counts_as_failure}
+            data.notes.append(f"{dataset}: {total - len(failed)} of {total} delivered")
+    error = _failed_share(failures, requested, max_failed_share, DATASETS)
+    if error is not None:
+        raise error
     return data

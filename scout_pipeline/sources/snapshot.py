@@ -8,12 +8,15 @@ are present. Rows dated after `as_of` are dropped (point in time).
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from scout_pipeline.sources.contracts import (
-    DATE_COLUMNS, LIST_COLUMNS, RAW_TABLES, TEXT_COLUMNS, SourceData, columns,
+    ASSET_TYPES, DATE_COLUMNS, LIST_COLUMNS, RAW_TABLES, TEXT_COLUMNS, SourceData, columns,
 )
 
 DATASETS = ("prices", "fundamentals", "attention", "rates", "universe", "pairs")
@@ -26,6 +29,13 @@ REQUIRED = {
     "pairs": {"pair_id", "lead", "base"},
 }
 IGNORED = {"loaded_at"}  # written by `scout snapshot` from a warehouse; stamped anew on load
+# Identifiers: joined on and shown as names, so a blank, padded or control-character value is
+# a malformed file, not data. Free text (name, label, sector, ...) is stored verbatim.
+IDENTIFIERS = {"ticker", "series", "pair_id", "lead", "base", "term", "source"}
+# Spellings of "missing" in a numeric cell (pandas' defaults); text cells keep them.
+NA_STRINGS = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+              "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class SnapshotError(ValueError):
@@ -40,14 +50,48 @@ def find_file(directory: Path, dataset: str) -> Path | None:
     return found[0] if found else None
 
 
+def _show(values) -> str:
+    """A few offending values for a message: quoted, control characters escaped, clipped."""
+    out = []
+    for v in list(values)[:3]:
+        text = repr(v)
+        out.append(text if len(text) <= 60 else text[:57] + "...")
+    return "[" + ", ".join(out) + "]"
+
+
+def _lines(path: Path, mask: pd.Series) -> str:
+    """Where the flagged rows are: CSV lines (header = line 1), or Parquet rows."""
+    index = mask[mask].index[:3]
+    if path.suffix == ".parquet":
+        return f"rows {[int(i) + 1 for i in index]}"
+    return f"lines {[int(i) + 2 for i in index]}"
+
+
+def _not_utf8(path: Path) -> SnapshotError | None:
+    """Why a CSV that failed to parse is not text (Latin-1, UTF-16, binary junk); None when
+    it is valid UTF-8. Only on the error path: it reads the whole file."""
+    with (gzip.open if path.name.endswith(".gz") else open)(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        return SnapshotError(f"{path}: is not UTF-8 text (byte 0x{raw[err.start]:02x} on line {line}: "
+                             f"{err.reason}); save it as a UTF-8 CSV")
+
+
 def _read(path: Path) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
         # Everything as text first: type errors are reported per column below.
-        return pd.read_csv(path, dtype=str, keep_default_na=True)
-    except Exception as exc:  # unreadable file: say which
-        raise SnapshotError(f"{path}: cannot be read: {exc}") from exc
+        # Only an empty cell is absent: "NA", "None" or "null" can be a ticker or a name.
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError as exc:
+        raise SnapshotError(f"{path}: is empty (no header line)") from exc
+    except Exception as exc:  # unreadable file: say which, and why when it is not text
+        raise (_not_utf8(path) or SnapshotError(f"{path}: cannot be read: {str(exc).strip()}")) from exc
 
 
 def _typed(path: Path, dataset: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -56,24 +100,78 @@ def _typed(path: Path, dataset: str, frame: pd.DataFrame) -> pd.DataFrame:
         if col in DATE_COLUMNS:
             parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
             bad = frame[col].notna() & parsed.isna()
-            if bad.any() or frame[col].isna().any():
-                sample = frame.loc[bad | frame[col].isna(), col].head(3).tolist()
-                raise SnapshotError(f"{path}: column '{col}' has values that are not dates: {sample}")
+            bad |= frame[col].isna()
+            if bad.any():
+                raise SnapshotError(f"{path}: column '{col}' has values that are not dates: "
+                                    f"{_show(frame.loc[bad, col])} ({_lines(path, bad)})")
             if getattr(parsed.dt, "tz", None) is not None:
                 parsed = parsed.dt.tz_localize(None)
             frame[col] = parsed.dt.normalize()
         elif col in TEXT_COLUMNS or col in LIST_COLUMNS:
             frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
         else:
-            parsed = pd.to_numeric(frame[col], errors="coerce")
-            bad = frame[col].notna() & parsed.isna() & ~frame[col].astype(str).str.lower().isin(["nan", ""])
-            if bad.any():
-                rows = (bad[bad].index[:3] + 2).tolist()  # +2: header line, 1-based
-                sample = frame.loc[bad, col].head(3).tolist()
-                raise SnapshotError(
-                    f"{path}: column '{col}' must be numeric; found {sample} (lines {rows})")
-            frame[col] = parsed.astype("float64")
+            missing = frame[col].isna() | frame[col].isin(NA_STRINGS)
+            parsed = pd.to_numeric(frame[col].where(~missing), errors="coerce").astype("float64")
+            for bad, what in ((~missing & parsed.isna(), "numeric"), (np.isinf(parsed), "finite")):
+                if bad.any():
+                    raise SnapshotError(f"{path}: column '{col}' must be {what}; found "
+                                        f"{_show(frame.loc[bad, col])} ({_lines(path, bad)})")
+            frame[col] = parsed
     return frame
+
+
+def _check_text(path: Path, frame: pd.DataFrame) -> None:
+    """NUL bytes anywhere, and blank, padded or control-character identifiers, are errors."""
+    for col in frame.columns:
+        if col not in TEXT_COLUMNS and col not in LIST_COLUMNS:
+            continue
+        values = frame[col].map(lambda v: v if isinstance(v, str) else None) if col in LIST_COLUMNS else frame[col]
+        # checked once per distinct value: a prices file repeats a few tickers millions of times
+        text = pd.Series([v for v in values.dropna().unique() if isinstance(v, str)], dtype=object)
+        problems = [(text.str.contains("\x00", regex=False), "NUL bytes")]
+        if col in IDENTIFIERS:
+            problems += [
+                (text.str.strip() == "", "blank values"),
+                (text.str.contains(_CONTROL), "control characters (newline, tab, ...)"),
+                (text != text.str.strip(), "leading or trailing spaces"),
+            ]
+        for bad, what in problems:
+            if len(text) and bad.any():
+                rows = values.isin(set(text[bad]))
+                raise SnapshotError(f"{path}: column '{col}' has {what}: "
+                                    f"{_show(frame.loc[rows, col])} ({_lines(path, rows)})")
+
+
+def _check_universe(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    if "asset_type" in frame.columns:
+        bad = frame["asset_type"].notna() & ~frame["asset_type"].isin(ASSET_TYPES)
+        if bad.any():
+            raise SnapshotError(
+                f"{path}: column 'asset_type' must be one of {', '.join(ASSET_TYPES)} (or empty); "
+                f"found {_show(frame.loc[bad, 'asset_type'].unique())} ({_lines(path, bad)})")
+    return _one_row_per_key(path, frame, "ticker")
+
+
+def _one_row_per_key(path: Path, frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Exact repeats of a row are dropped; two different rows for one key are an error
+    (which one is meant cannot be guessed)."""
+    frame = frame[~frame.astype(str).duplicated()]  # as text: Parquet lists are unhashable
+    clash = frame[key].duplicated(keep=False)
+    if clash.any():
+        raise SnapshotError(
+            f"{path}: column '{key}' repeats {_show(frame.loc[clash, key].unique())} with different "
+            f"values ({_lines(path, clash)}); keep one row per {key}")
+    return frame
+
+
+def _check_pairs(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    for col in ("lead", "base"):
+        if frame[col].isna().any():
+            raise SnapshotError(f"{path}: column '{col}' has empty values ({_lines(path, frame[col].isna())})")
+    return _one_row_per_key(path, frame, "pair_id")
+
+
+CHECKS = {"universe": _check_universe, "pairs": _check_pairs}
 
 
 def read_dataset(directory: Path, dataset: str) -> pd.DataFrame | None:
@@ -84,6 +182,9 @@ def read_dataset(directory: Path, dataset: str) -> pd.DataFrame | None:
     frame.columns = [str(c).strip() for c in frame.columns]
     allowed = set(columns(dataset)) | IGNORED
     unknown = [c for c in frame.columns if c not in allowed]
+    repeated = [m[1] for c in unknown if (m := re.fullmatch(r"(.+)\.\d+", c)) and m[1] in frame.columns]
+    if repeated:  # pandas renames a repeated column "x" to "x.1"
+        raise SnapshotError(f"{path}: column '{repeated[0]}' appears more than once in the header")
     if unknown:
         raise SnapshotError(
             f"{path}: unknown column '{unknown[0]}' (allowed: {', '.join(columns(dataset))})")
@@ -95,10 +196,20 @@ def read_dataset(directory: Path, dataset: str) -> pd.DataFrame | None:
         raise SnapshotError(f"{path}: required column '{missing[0]}' is missing")
     frame = frame.drop(columns=[c for c in IGNORED if c in frame.columns])
     frame = _typed(path, dataset, frame)
+    _check_text(path, frame)
+    if dataset == "prices" and frame.empty:
+        raise SnapshotError(f"{path}: has no rows, only a header; prices are required")
     key, _ = RAW_TABLES[dataset]
     for k in key:
-        if k in frame.columns and frame[k].isna().any():
-            raise SnapshotError(f"{path}: key column '{k}' has empty values")
+        if k in frame.columns and k != "term" and frame[k].isna().any():
+            raise SnapshotError(f"{path}: key column '{k}' has empty values ({_lines(path, frame[k].isna())})")
+    if dataset == "attention":  # the term defaults to the ticker: one of them is needed
+        neither = frame.get("term", pd.Series(None, index=frame.index)).isna() \
+            & frame.get("ticker", pd.Series(None, index=frame.index)).isna()
+        if neither.any():
+            raise SnapshotError(f"{path}: rows with neither 'term' nor 'ticker' ({_lines(path, neither)})")
+    if dataset in CHECKS:
+        frame = CHECKS[dataset](path, frame)
     return frame
 
 
@@ -132,21 +243,47 @@ def load_snapshot(directory: str | Path, as_of: dt.date) -> SourceData:
             frame["term"] = frame["term"].fillna(frame.get("ticker"))
         data.frames[dataset] = frame.reset_index(drop=True)
 
+    if data.frames["prices"].empty:
+        raise SnapshotError(f"{directory}: no prices dated on or before {as_of}; pick a later --as-of")
     tickers = sorted(data.frames["prices"]["ticker"].unique())
     if data.frames["universe"] is None:
         data.frames["universe"] = defaults.enrich_universe(tickers)
         data.notes.append(f"universe: none in snapshot; derived from the {len(tickers)} price tickers")
+    else:
+        _note_unpriced(data, set(tickers))
     if data.frames["pairs"] is None:
-        pairs = defaults.default_pairs()
-        have = set(tickers)
-        usable = pairs["lead"].isin(have) & pairs["base"].isin(have)
-        for _, row in pairs[~usable].iterrows():
-            data.notes.append(f"pairs: skipped {row.pair_id} ({row.lead} vs {row.base}): series not in prices")
-        data.frames["pairs"] = pairs[usable].reset_index(drop=True)
+        data.frames["pairs"] = defaults.default_pairs()
+    data.frames["pairs"] = _usable_pairs(data, set(tickers))
     for dataset in DATASETS:
         if data.frames[dataset] is None:
             data.notes.append(f"{dataset}: no {dataset} file; marts that need it will be empty")
     return data
+
+
+def _names(values: list[str], limit: int = 5) -> str:
+    """Identifiers for a note (they hold no control characters): long ones clipped."""
+    shown = ", ".join(v if len(v) <= 40 else v[:37] + "..." for v in map(str, values[:limit]))
+    return shown + (f" (+{len(values) - limit} more)" if len(values) > limit else "")
+
+
+def _note_unpriced(data: SourceData, priced: set[str]) -> None:
+    """Universe names without prices stay listed (they may be priced later); say which."""
+    universe = data.frames["universe"]
+    listed = universe if "asset_type" not in universe.columns else universe[universe["asset_type"] != "future"]
+    unpriced = sorted(set(listed["ticker"]) - priced)
+    if unpriced:
+        data.notes.append(f"universe: no prices on or before the as-of day for {len(unpriced)} listed "
+                          f"ticker(s), so no mart shows them: {_names(unpriced)}")
+
+
+def _usable_pairs(data: SourceData, priced: set[str]) -> pd.DataFrame:
+    """Pairs whose two series both have prices; the others are skipped with a note."""
+    pairs = data.frames["pairs"]
+    usable = pairs["lead"].isin(priced) & pairs["base"].isin(priced)
+    for _, row in pairs[~usable].iterrows():
+        data.notes.append(f"pairs: skipped {_names([row.pair_id])} ({_names([row.lead])} vs "
+                          f"{_names([row.base])}): series not in prices")
+    return pairs[usable].reset_index(drop=True)
 
 
 def last_price_date(directory: str | Path) -> dt.date | None:
@@ -154,7 +291,10 @@ def last_price_date(directory: str | Path) -> dt.date | None:
     path = find_file(Path(directory), "prices")
     if path is None:
         return None
-    frame = pd.read_parquet(path, columns=["date"]) if path.suffix == ".parquet" else pd.read_csv(path, usecols=["date"])
+    try:
+        frame = pd.read_parquet(path, columns=["date"]) if path.suffix == ".parquet" else pd.read_csv(path, usecols=["date"])
+    except Exception:  # a malformed file: the run's load names the problem (bad data, not usage)
+        return None
     dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed").dropna()
     return None if dates.empty else dates.max().date()
 

@@ -103,19 +103,27 @@ def pageviews_url(article: str, start: dt.date, end: dt.date, *, project: str = 
 
 def parse_pageviews(payload: Mapping[str, Any], *, term: str, ticker: str | None,
                     start: dt.date, end: dt.date, zero_fill: bool = True) -> pd.DataFrame:
-    """Rows (source='wikipedia', term, date, ticker, value) from one per-article JSON answer."""
+    """Rows (source='wikipedia', term, date, ticker, value) from one per-article JSON answer.
+
+    A day the answer lists without a view count (`views` null) is unknown, not zero: it is
+    left out (a stored value stays), and not zero-filled either."""
     views: dict[pd.Timestamp, float] = {}
+    unknown: set[pd.Timestamp] = set()
     for item in payload.get("items") or []:
         stamp = str(item.get("timestamp", ""))
-        if len(stamp) < 8 or item.get("views") is None:
+        if len(stamp) < 8:
             continue
         day = pd.Timestamp(dt.datetime.strptime(stamp[:8], "%Y%m%d"))
+        if item.get("views") is None:
+            unknown.add(day)
+            continue
         views[day] = float(item["views"])
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     views = {d: v for d, v in views.items() if lo <= d <= hi}
     if views and zero_fill:  # the API leaves out zero-view days
         for day in pd.date_range(lo, max(views), freq="D"):
-            views.setdefault(day, 0.0)
+            if day not in unknown:
+                views.setdefault(day, 0.0)
     days = sorted(views)
     return pd.DataFrame({
         "source": pd.Series([SOURCE] * len(days), dtype=object),

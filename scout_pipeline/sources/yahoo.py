@@ -234,7 +234,8 @@ def _fetch_chunk(yf, chunk: list[str], start: dt.date, end: dt.date, *, max_atte
             data = _download(yf, chunk, start, end, threads=threads, timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - any provider error is retried, then recorded
             if is_rate_limit(exc):
-                status, reason = RATE_LIMITED, f"YFRateLimitError after {attempt} attempt(s)"
+                status = RATE_LIMITED
+                reason = f"rate-limited by Yahoo (YFRateLimitError) after {attempt} attempt(s)"
             else:
                 status, reason = FAILED, f"download error after {attempt} attempt(s): {exc!r}"
         else:
@@ -445,7 +446,7 @@ def fetch_fundamentals(tickers: Iterable[str], as_of: dt.date | str, *, yf_modul
             except Exception as exc:  # noqa: BLE001 - recorded per ticker
                 if is_rate_limit(exc):
                     failure = Failure(SOURCE, "fundamentals", t, RATE_LIMITED,
-                                      f"YFRateLimitError after {attempt} attempt(s)")
+                                      f"rate-limited by Yahoo (YFRateLimitError) after {attempt} attempt(s)")
                     if attempt < max_attempts:
                         sleep(backoff_delay(attempt, base=backoff_base, rng=rng))
                         continue

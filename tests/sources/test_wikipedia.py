@@ -92,6 +92,19 @@ def test_rows_zero_filled_up_to_the_last_day_returned():
     assert ua.startswith("TrendScoutPipeline/") and "contact" in ua
 
 
+def test_a_day_listed_without_a_view_count_is_left_out_not_zero_filled():
+    body = pageviews_json("Apple_Inc.", {"2025-01-01": 11923, "2025-01-02": 15410,
+                                         "2025-01-04": 9876})
+    body["items"][1]["views"] = None  # 2025-01-02: listed, count unknown
+    http = FakeHttp({"Apple_Inc.": [FakeResponse(200, body)]})
+    got = wikipedia.fetch_pageviews([("Apple Inc.", "AAPL")], START, END, http=http,
+                                    sleep=lambda s: None)
+    # unknown is not zero: no row, so an upsert keeps the stored value for that day
+    assert dict(zip(got.frame["date"].dt.strftime("%Y-%m-%d"), got.frame["value"])) == {
+        "2025-01-01": 11923.0, "2025-01-03": 0.0, "2025-01-04": 9876.0}
+    assert got.failures == []
+
+
 def test_429_honours_retry_after_then_succeeds():
     slept: list[float] = []
     http = FakeHttp({"Nvidia": [FakeResponse(429, TOO_MANY, {"retry-after": "7"}),

@@ -5,7 +5,7 @@ import datetime as dt
 
 import dagster as dg
 
-from scout_pipeline import store
+from scout_pipeline import faults, store
 from scout_pipeline.quality import ingest as gate  # run stamps, duplicate keys (quality gate)
 from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
@@ -57,16 +57,17 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
     gate.warm_up()  # the gate's checks follow in this process: load GX in the background
     loaded_at = dt.datetime.now(dt.timezone.utc)
     with wh.connect(context.run_id) as con:
+        written = deleted = 0
         if frame is None:
-            written = 0
             if data.complete:  # the source has no such dataset: the table must not keep another's
-                con.execute(f"DELETE FROM raw.{dataset}")  # dataset from RAW_TABLES, not input
+                deleted = con.execute(f"DELETE FROM raw.{dataset}").fetchone()[0]  # dataset from RAW_TABLES
         else:
             # a key delivered twice would collapse in the upsert: keep the copies for the gate
             frame = gate.set_aside_duplicates(con, context.run_id, dataset, frame, loaded_at)
-            written = store.upsert(con, dataset, frame, loaded_at,
-                                   replace_all=data.complete or dataset in _SNAPSHOT_TABLES)
-        meta["duplicate_rows"] = gate.log_ingest(con, context.run_id, dataset, loaded_at, written)
+            written, deleted = store.upsert_counts(con, dataset, frame, loaded_at,
+                                                   replace_all=data.complete or dataset in _SNAPSHOT_TABLES)
+        faults.point("ingest.after_upsert", dataset)
+        meta["duplicate_rows"] = gate.log_ingest(con, context.run_id, dataset, loaded_at, written, deleted)
         log = data.get("ingest_log")
         if dataset == "prices" and log is not None and len(log):
             # which items failed and why, kept per run for later inspection
@@ -76,7 +77,8 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
             con.unregister("ingest_log_rows")
             meta["ingest_failures"] = len(log)
         total = con.execute(f"SELECT count(*) FROM raw.{dataset}").fetchone()[0]
-        meta.update({"rows_written": written, "dagster/row_count": total, "source": data.name})
+        meta.update({"rows_written": written, "rows_deleted": deleted, "dagster/row_count": total,
+                     "source": data.name})
         if dataset in _DATE_COLUMN and total:
             col = _DATE_COLUMN[dataset]
             first, last = con.execute(f"SELECT min({col}), max({col}) FROM raw.{dataset}").fetchone()

@@ -5,7 +5,7 @@ import datetime as dt
 
 import dagster as dg
 
-from scout_pipeline import store
+from scout_pipeline import journal, store
 from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.transform.assets import mart_keys
@@ -27,6 +27,8 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
     BI readers never see a half-published state."""
     wh = scout.warehouse()
     marts = [m for m in load_models() if m.layer == "marts"]
+    with wh.connect(context.run_id) as con:  # the checked raw changes, kept beside the store
+        journaled = journal.record(con, wh, context.run_id)
     counts = store.publish(
         wh, context.run_id,
         tables=[(m.layer, m.name) for m in marts],
@@ -40,4 +42,5 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
         "parquet_dir": dg.MetadataValue.path(str(wh.parquet_dir)),
         "as_of": str(scout.as_of_date(context.run.tags)),
         "tables": dg.MetadataValue.json(counts),
+        "journal": dg.MetadataValue.json(journaled),
     })

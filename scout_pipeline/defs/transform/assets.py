@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from scout_pipeline import faults
 from scout_pipeline.build import build_model
 from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
@@ -39,6 +40,7 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
         wh = scout.warehouse()
         with wh.connect(context.run_id) as con:
             build_model(con, model, scout.sql_params(context.run.tags))
+            faults.point("transform.after_model", model.name)
             meta: dict = {}
             if model.layer == "marts":
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]

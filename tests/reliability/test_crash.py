@@ -1,0 +1,77 @@
+"""A real `scout run` SIGKILLed at named steps (ingest, SQL transforms, publish).
+
+Each case: a warehouse published for 2026-01-08, a run for 2026-01-09 killed at one fault
+point, then the promises of reliability/invariants.py (previous-or-new-complete, nothing
+lost), then the next normal run must succeed and equal a clean run of the same day.
+"""
+
+import shutil
+
+import dagster as dg
+import pytest
+
+from reliability import invariants as inv
+from scout_pipeline import cli
+from tests.test_run import _prices_dir
+
+BEFORE, DAY = "2026-01-08", "2026-01-09"
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory):
+    """The baseline warehouse (published for BEFORE) and a clean run of DAY on a copy."""
+    root = tmp_path_factory.mktemp("crash")
+    home = root / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    snap = _prices_dir(root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(home))
+        assert cli.main(["run", "--source", str(snap), "--as-of", BEFORE, "--warehouse", str(root / "base")]) == 0
+        shutil.copytree(root / "base", root / "clean", symlinks=True)
+        assert cli.main(["run", "--source", str(snap), "--as-of", DAY, "--warehouse", str(root / "clean")]) == 0
+    return {"root": root, "snap": snap, "before": inv.state(root / "base"), "new": inv.state(root / "clean")}
+
+
+@pytest.mark.parametrize("point", [
+    "store.before_commit:prices",            # ingest: inside the raw.prices upsert transaction
+    "transform.after_model:market_breadth",  # SQL transforms: some marts rebuilt, others not
+    "publish.before_swap",                   # new file and Parquet written, nothing swapped
+    "publish.after_swap",                    # published swapped; Parquet and store not yet
+    "publish.before_promote",                # published and Parquet swapped; store not yet
+])
+def test_killed_run_keeps_the_promises_and_the_next_run_recovers(worlds, tmp_path, monkeypatch, point):
+    wh, home = tmp_path / "wh", tmp_path / "dagster_home"
+    shutil.copytree(worlds["root"] / "base", wh, symlinks=True)
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    args = ["run", "--source", str(worlds["snap"]), "--as-of", DAY, "--warehouse", str(wh)]
+
+    assert inv.killed(inv.scout_process(args, home, faults=f"{point}=kill")), "the fault point was not reached"
+    dead_run = inv.lock_holder(wh).get("run_id")
+    assert dead_run, "the killed run should have left its id in the lock file"
+    assert inv.check_after_fault(inv.state(wh), worlds["before"], worlds["new"]) == []
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    assert cli.main(args) == 0
+    assert inv.check_after_recovery(inv.state(wh), worlds["new"], wh) == []
+    assert inv.lock_holder(wh) == {}
+    with dg.DagsterInstance.get() as instance:  # the UI must not show the dead run as running
+        assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.FAILURE
+
+
+def test_the_promise_checks_catch_a_lost_row_and_a_mixed_parquet_set(worlds, tmp_path):
+    """The checks above must be able to fail: damage a copy by hand and see them say so."""
+    import duckdb
+
+    wh = tmp_path / "wh"
+    shutil.copytree(worlds["root"] / "base", wh, symlinks=True)
+    con = duckdb.connect(str(wh / "store.duckdb"))
+    con.execute("DELETE FROM raw.prices WHERE date = (SELECT min(date) FROM raw.prices)")
+    con.close()
+    new_file = worlds["root"] / "clean" / "parquet" / "relative_strength_streaks.parquet"
+    target = (wh / "parquet").resolve() / "relative_strength_streaks.parquet"
+    shutil.copyfile(new_file, target)  # one file of the new set among the old ones
+    broken = inv.check_after_fault(inv.state(wh), worlds["before"], worlds["new"])
+    assert any("raw.prices: 2 stored row(s) lost" in b for b in broken)
+    assert any(b.startswith("parquet set is neither") for b in broken)

@@ -1,0 +1,389 @@
+"""Whole `scout run`s (Dagster, in-process, through `cli.main`) against misbehaving live providers.
+
+Every test starts from a copy of one good warehouse built for D1 (module fixture), runs D2 with
+a fault injected into the fakes of `tests/reliability/fakes.py` (real response shapes, no
+network), and checks the promises of write-audit-publish:
+
+* the published file `scout.duckdb` is either the previous one byte for byte, or the new,
+  complete build for D2;
+* the raw history already stored (`store.duckdb`, raw.*) is still there;
+* the next normal run succeeds.
+
+The run-level retry waits (`RETRY_BASE_SECONDS`) are patched to ~0 to keep this fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from scout_pipeline import cli
+from tests.reliability import fakes
+
+D1 = dt.date(2026, 1, 9)   # the baseline session (Friday)
+D2 = dt.date(2026, 1, 12)  # the faulted session (Monday); `now` is its evening, so both get .info
+RAW_HISTORY = ("prices", "fundamentals", "attention", "rates")
+MARTS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "sql" / "marts").glob("*.sql"))
+ATTEMPTS = 3  # the first try + MAX_SOURCE_RETRIES (2) run-level retries
+
+
+# --------------------------------------------------------------------------- helpers
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files(wh: Path) -> dict[str, str]:
+    return {name: digest(wh / name) for name in ("scout.duckdb", "store.duckdb")}
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def raw_rows(db: Path, table: str) -> list[tuple]:
+    """Every row, loaded_at included: equal lists mean nothing was written."""
+    return query(db, f"FROM raw.{table} ORDER BY ALL")
+
+
+def raw_keys(db: Path) -> dict[str, set[tuple]]:
+    keys = {"prices": "ticker, date", "fundamentals": "ticker, as_of",
+            "attention": "source, term, date", "rates": "series, date"}
+    return {t: set(query(db, f"SELECT {k} FROM raw.{t}")) for t, k in keys.items()}
+
+
+def run_info(wh: Path) -> dict[str, str]:
+    return dict(query(wh / "scout.duckdb", "SELECT key, value FROM meta.run_info"))
+
+
+def work_copy(wh: Path) -> Path:
+    """The failed run's working database (kept under work/ for inspection)."""
+    copies = sorted((wh / "work").glob("*.duckdb"), key=lambda p: p.stat().st_mtime)
+    assert copies, f"no working copy kept under {wh / 'work'}"
+    return copies[-1]
+
+
+def scout_run(capsys, wh: Path, as_of: dt.date = D2) -> tuple[int, str, str]:
+    code = cli.main(["run", "--source", "live", "--as-of", as_of.isoformat(), "--warehouse", str(wh)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_unchanged(wh: Path, before: dict[str, str]) -> None:
+    """The failed run left the published file and the raw store byte-identical."""
+    assert files(wh) == before
+    assert run_info(wh)["as_of"] == D1.isoformat()
+
+
+def assert_published_complete(wh: Path, as_of: dt.date, tickers: list[str] = fakes.price_tickers()) -> None:
+    """The new build: every mart, the run's session, every delivered series through `as_of`."""
+    info = run_info(wh)
+    assert (info["as_of"], info["source"]) == (as_of.isoformat(), "live")
+    published = {t for (t,) in query(wh / "scout.duckdb",
+                                     "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'")}
+    assert published == set(MARTS)
+    streak_day = query(wh / "scout.duckdb", "SELECT max(date) FROM marts.relative_strength_streaks "
+                                            "WHERE pair_id = 'smallcap_vs_largecap'")[0][0]
+    assert streak_day == as_of
+    last = dict(query(wh / "store.duckdb", "SELECT ticker, max(date) FROM raw.prices GROUP BY ticker"))
+    assert {t: last.get(t) for t in tickers} == {t: as_of for t in tickers}
+
+
+def assert_raw_kept(wh: Path, before: dict[str, set[tuple]]) -> None:
+    now = raw_keys(wh / "store.duckdb")
+    for table, keys in before.items():
+        assert keys <= now[table], f"raw.{table} lost {len(keys - now[table])} stored rows"
+
+
+def next_normal_run(monkeypatch, capsys, wh: Path) -> None:
+    fakes.install(monkeypatch, fakes.Providers())
+    code, out, err = scout_run(capsys, wh)
+    assert code == 0, err
+    assert_published_complete(wh, D2)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    """One good live build for D1 (3 years of first-load history from the fakes)."""
+    root = tmp_path_factory.mktemp("baseline")
+    (root / "dagster_home").mkdir()
+    (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    wh = root / "wh"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        providers = fakes.install(mp, fakes.Providers())
+        code = cli.main(["run", "--source", "live", "--as-of", D1.isoformat(), "--warehouse", str(wh)])
+    assert code == 0
+    assert len(providers.loads) == 1
+    return wh
+
+
+@pytest.fixture
+def wh(home, baseline, monkeypatch) -> Path:
+    """A private copy of the baseline warehouse; run-level retries without the 2 s / 4 s waits."""
+    from scout_pipeline.defs.ingest import assets
+
+    monkeypatch.setattr(assets, "RETRY_BASE_SECONDS", 0.01)
+    target = home / "wh"
+    shutil.copytree(baseline, target)
+    assert run_info(target)["as_of"] == D1.isoformat()
+    return target
+
+
+# --------------------------------------------------------------------------- a. raising mid-batch
+
+def test_yahoo_download_raising_on_every_try_of_the_second_chunk_fails_the_run_cleanly(
+        wh, monkeypatch, capsys):
+    before, stored = files(wh), raw_keys(wh / "store.duckdb")
+    second_chunk = None
+
+    def fault(n, tickers):
+        nonlocal second_chunk
+        if n == 2:
+            second_chunk = list(tickers)
+        if tickers == second_chunk:
+            raise RuntimeError("Read timed out. (read timeout=20)")
+
+    p = fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(download_fault=fault)))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 1
+    assert len(second_chunk) == 8 and "ZQ=F" in second_chunk
+    assert "36% of prices failed (8 of 22; allowed 20%)" in err
+    assert "failed 8: download error after 4 attempt(s): RuntimeError('Read timed out." in err
+    assert len(p.loads) == ATTEMPTS              # one fresh fetch per attempt
+    assert len(p.yf.calls) == ATTEMPTS * (1 + 4 + 1)  # chunk 1, chunk 2 four times, chunk 3
+    assert p.yf.info_calls == [] and p.http.pageview_calls == []  # prices failed: stop there
+    assert_unchanged(wh, before)
+    assert_raw_kept(wh, stored)
+    next_normal_run(monkeypatch, capsys, wh)
+
+
+def test_wikimedia_connection_dropping_half_way_fails_the_run_cleanly(wh, monkeypatch, capsys):
+    before, stored = files(wh), raw_keys(wh / "store.duckdb")
+    dropped = set(fakes.articles()[6:])
+
+    def fault(n, article):
+        if article.replace("_", " ") in dropped:
+            raise ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed "
+                                  "connection without response'))")
+
+    p = fakes.install(monkeypatch, fakes.Providers(http=fakes.FakeHttp(pageviews_fault=fault)))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 1
+    assert "50% of attention failed (6 of 12; allowed 20%)" in err
+    assert "failed 5: request error: ConnectionError" in err  # then 5 in a row: the rest skipped
+    assert "skipped 1: not attempted: 5 consecutive requests failed" in err
+    assert len(p.loads) == ATTEMPTS and len(p.http.pageview_calls) == ATTEMPTS * 11
+    assert_unchanged(wh, before)
+    assert_raw_kept(wh, stored)
+    next_normal_run(monkeypatch, capsys, wh)
+
+
+# --------------------------------------------------------------------------- b. rate-limit waves
+
+def test_rate_limit_wave_within_the_adapter_backoff_gives_a_complete_day(wh, monkeypatch, capsys):
+    stored = raw_keys(wh / "store.duckdb")
+    yf = fakes.FakeYF(download_fault=fakes.rate_limited(first=3), info_fault=fakes.rate_limited(first=2))
+    p = fakes.install(monkeypatch, fakes.Providers(yf=yf))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 0, err
+    assert len(p.loads) == 1                      # absorbed inside the adapter
+    assert [len(c[0]) for c in yf.calls] == [8, 8, 8, 8, 8, 7]  # chunk 1 four times
+    assert yf.info_calls[:3] == ["AAPL"] * 3      # .info retried on the same ticker
+    assert "prices: 22 of 22 delivered" in out and "fundamentals: 12 of 12 delivered" in out
+    assert_published_complete(wh, D2)
+    assert_raw_kept(wh, stored)
+    assert query(wh / "store.duckdb", "SELECT count(*) FROM raw.ingest_log") == [(0,)]
+    assert query(wh / "store.duckdb", "SELECT count(*) FROM raw.fundamentals WHERE as_of = ?",
+                 [D2]) == [(12,)]
+
+
+def test_rate_limit_wave_past_the_adapter_is_absorbed_by_the_run_retry(wh, monkeypatch, capsys):
+    stored = raw_keys(wh / "store.duckdb")
+    yf = fakes.FakeYF(download_fault=fakes.rate_limited(first=8))  # 2 chunks x 4 tries
+    p = fakes.install(monkeypatch, fakes.Providers(yf=yf))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 0, err
+    assert len(p.loads) == 2                      # attempt 1 failed, the retry fetched again
+    assert len(yf.calls) == 8 + 3
+    assert len(yf.info_calls) == 12               # attempt 1 stopped before .info
+    assert_published_complete(wh, D2)
+    assert_raw_kept(wh, stored)
+
+
+def test_rate_limit_wave_outlasting_every_retry_fails_naming_the_rate_limit(wh, monkeypatch, capsys):
+    before, stored = files(wh), raw_keys(wh / "store.duckdb")
+    yf = fakes.FakeYF(download_fault=fakes.rate_limited(None), info_fault=fakes.rate_limited(None))
+    p = fakes.install(monkeypatch, fakes.Providers(yf=yf))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 1
+    assert "scout.duckdb was not changed" in err
+    assert "100% of prices failed (22 of 22; allowed 20%)" in err
+    assert "rate-limited by Yahoo (YFRateLimitError) after 4 attempt(s)" in err
+    assert len(p.loads) == ATTEMPTS
+    assert len(yf.calls) == ATTEMPTS * 8          # 2 chunks x 4 tries, then the rest skipped
+    assert yf.info_calls == []                    # no .info request sent into the wave
+    assert_unchanged(wh, before)
+    assert_raw_kept(wh, stored)
+    next_normal_run(monkeypatch, capsys, wh)
+
+
+# --------------------------------------------------------------------------- c. partial batches
+
+def test_partial_batch_of_unknown_tickers_under_the_limit_publishes_and_logs_them(wh, monkeypatch, capsys):
+    stored = raw_keys(wh / "store.duckdb")
+    unknown = [("BRKB", "BERKSHIRE HATHAWAY INC CLASS B", "equity", ["small_cap", "russell2000"],
+                "Financials", None),
+               ("MOGA", "MOOG INC CLASS A", "equity", ["small_cap", "russell2000"], "Industrials", None)]
+    yf = fakes.FakeYF(missing={"BRKB", "MOGA"},  # iShares' spellings: Yahoo has no such symbols
+                      infos={"BRKB": {"trailingPegRatio": None}, "MOGA": {"trailingPegRatio": None}})
+    fakes.install(monkeypatch, fakes.Providers(yf=yf, extra=unknown))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 0, err
+    assert "prices: 22 of 24 delivered" in out
+    assert "ingest: yahoo prices BRKB: missing" in out and "ingest: yahoo prices MOGA: missing" in out
+    assert_published_complete(wh, D2)
+    assert_raw_kept(wh, stored)
+    log = query(wh / "store.duckdb", "SELECT dataset, item, status FROM raw.ingest_log ORDER BY ALL")
+    assert log == [("fundamentals", "BRKB", "missing"), ("fundamentals", "MOGA", "missing"),
+                   ("prices", "BRKB", "missing"), ("prices", "MOGA", "missing")]
+
+
+def test_partial_batch_of_stored_tickers_under_the_limit_is_blocked_by_the_as_of_bar_gate(
+        wh, monkeypatch, capsys):
+    """2 of 22 (9%) is within the source's max_failed_share, but both series traded on D1:
+    the gate's ERROR `as_of_bar_present` blocks the publish (see the report: the two rules
+    disagree; today the stricter one wins, and nothing half-done is published)."""
+    before, stored = files(wh), raw_keys(wh / "store.duckdb")
+    fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(missing={"ABM", "AEO"})))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 1
+    assert "as_of_bar_present [ERROR]: 2 of 22 rows unexpected" in err
+    assert "ticker=ABM, last_date=2026-01-09" in err and "ticker=AEO, last_date=2026-01-09" in err
+    assert_unchanged(wh, before)
+    assert_raw_kept(wh, stored)
+    # the failed run's working copy says why: Yahoo's answer lacked them
+    assert query(work_copy(wh), "SELECT item, status FROM raw.ingest_log ORDER BY ALL") == [
+        ("ABM", "missing"), ("AEO", "missing")]
+    next_normal_run(monkeypatch, capsys, wh)
+
+
+def test_partial_batch_over_the_limit_fails_naming_dataset_and_share(wh, monkeypatch, capsys):
+    before, stored = files(wh), raw_keys(wh / "store.duckdb")
+    gone = {"ABM", "AEO", "ARCB", "CALM", "MOD"}
+    p = fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(missing=gone)))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 1
+    assert "23% of prices failed (5 of 22; allowed 20%) — missing 5: no rows in window" in err
+    assert "ABM, AEO, ARCB, CALM, MOD" in err
+    assert len(p.loads) == ATTEMPTS
+    assert_unchanged(wh, before)
+    assert_raw_kept(wh, stored)
+    next_normal_run(monkeypatch, capsys, wh)
+
+
+# --------------------------------------------------------------------------- d. yesterday again
+
+def test_provider_repeating_yesterday_blocks_the_day_and_says_where_the_data_ends(wh, monkeypatch, capsys):
+    """Yahoo, FRED and Wikimedia all answer D2's request with data through D1 only, values
+    identical. Publishing it as D2 would label D1's market as D2's: the gate's ERROR
+    `as_of_bar_present` blocks it (the `series_fresh` WARN allows 5 sessions and stays quiet),
+    the previous build stays published, and the failed run wrote nothing to the raw history."""
+    before, stored = files(wh), raw_keys(wh / "store.duckdb")
+    providers = fakes.Providers(yf=fakes.FakeYF(last_day=D1),
+                                http=fakes.FakeHttp(pageviews_last_day=D1, fred_last_day=D1))
+    fakes.install(monkeypatch, providers)
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 1
+    assert "as_of_bar_present [ERROR]: 22 of 22 rows unexpected" in err
+    assert "last_date=2026-01-09, as_of_bar=False" in err   # where the data ends
+    assert "series_fresh" not in err
+    assert_unchanged(wh, before)
+    assert_raw_kept(wh, stored)
+    work, store = work_copy(wh), wh / "store.duckdb"
+    for table in ("prices", "rates", "attention"):           # 0 rows written, loaded_at kept
+        assert raw_rows(work, table) == raw_rows(store, table), table
+    written = dict(query(work, "SELECT dataset, rows_written FROM quality.ingest_stamps WHERE run_id = "
+                               "(SELECT run_id FROM quality.ingest_stamps ORDER BY logged_at DESC LIMIT 1)"))
+    assert written["prices"] == written["rates"] == written["attention"] == 0
+    next_normal_run(monkeypatch, capsys, wh)
+
+
+# --------------------------------------------------------------------------- e. missing fields
+
+def test_missing_keys_none_values_dots_and_missing_items_are_stored_as_nulls(wh, monkeypatch, capsys):
+    stored = raw_keys(wh / "store.duckdb")
+    dgs2_d1 = query(wh / "store.duckdb", "SELECT value FROM raw.rates WHERE series = 'DGS2' AND date = ?", [D1])
+    nvda_d1 = query(wh / "store.duckdb", "SELECT value, loaded_at FROM raw.attention "
+                                         "WHERE term = 'Nvidia' AND date = ?", [D1])
+    infos = {
+        "AAPL": {"symbol": "AAPL", "marketCap": 3.4e12},                      # most keys gone
+        "MSFT": {"symbol": "MSFT", "marketCap": None, "forwardEps": None, "trailingEps": 13.1,
+                 "sector": None, "industry": "Software - Infrastructure"},   # None values
+        "NVDA": {"marketCap": float("nan"), "trailingPE": "Infinity", "forwardEps": "4.51",
+                 "sector": "Technology"},                                    # NaN, strings
+        "ABM": {},                                                           # nothing at all
+    }
+
+    def no_items(n, article):
+        if article == "Microsoft":
+            return {"type": "about:blank", "detail": "no items key"}        # JSON without "items"
+        return None
+
+    def null_views(article, payload):
+        if article == "Nvidia":
+            for item in payload["items"]:
+                if item["timestamp"] == f"{D1:%Y%m%d}00":
+                    item["views"] = None                                     # a listed day, no count
+
+    http = fakes.FakeHttp(pageviews_fault=no_items, pageviews_edit=null_views,
+                          fred_dots={D1, D2})                                # DFF and DGS2: '.'
+    fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(infos=infos), http=http))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 0, err
+    assert_published_complete(wh, D2)
+    assert_raw_kept(wh, stored)
+    store = wh / "store.duckdb"
+    rows = {r[0]: r[1:] for r in query(
+        store, "SELECT ticker, market_cap, forward_eps, trailing_eps, trailing_pe, sector, industry "
+               "FROM raw.fundamentals WHERE as_of = ?", [D2])}
+    assert rows["AAPL"] == (3.4e12, None, None, None, None, None)
+    assert rows["MSFT"] == (None, None, 13.1, None, None, "Software - Infrastructure")
+    assert rows["NVDA"] == (None, 4.51, None, None, "Technology", None)
+    assert "ABM" not in rows and len(rows) == 11
+    # '.' is no observation: nothing stored for D2, and D1's stored value is not erased
+    assert query(store, "SELECT count(*) FROM raw.rates WHERE series IN ('DFF', 'DGS2') AND date = ?",
+                 [D2]) == [(0,)]
+    assert query(store, "SELECT value FROM raw.rates WHERE series = 'DGS2' AND date = ?", [D1]) == dgs2_d1
+    # no "items": nothing new for that article; a null view count keeps the stored day as it was
+    assert query(store, "SELECT max(date) FROM raw.attention WHERE term = 'Microsoft'") == [(D1,)]
+    assert nvda_d1 and query(store, "SELECT value, loaded_at FROM raw.attention "
+                                    "WHERE term = 'Nvidia' AND date = ?", [D1]) == nvda_d1
+    assert query(store, "SELECT max(date) FROM raw.attention WHERE term = 'Nvidia'") == [(D2,)]
+    log = query(store, "SELECT dataset, item, status FROM raw.ingest_log ORDER BY ALL")
+    assert log == [("attention", "Microsoft", "missing"), ("fundamentals", "ABM", "missing")]
+    # the next normal run fills the gaps in place
+    next_normal_run(monkeypatch, capsys, wh)
+    assert query(store, "SELECT forward_eps IS NOT NULL FROM raw.fundamentals WHERE ticker = 'AAPL' "
+                        "AND as_of = ?", [D2]) == [(True,)]
