@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"scout run: source={args.source} as_of={as_of} warehouse={warehouse}", flush=True)
     started = time.perf_counter()
     try:
-        with lock.hold(warehouse, command=f"scout {args.command}"):
+        with lock.hold(warehouse, wait=lock.BRIEF_WAIT, command=f"scout {args.command}"):
             result = execute(args.source, as_of.isoformat(), warehouse, overrides,
                              history_start=getattr(args, "history_start", "") or "")
     except lock.BusyError as exc:
@@ -121,7 +121,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
     wh = Warehouse.at(args.warehouse)
     try:
-        with lock.hold(wh.root, command="scout recover"):
+        with lock.hold(wh.root, wait=lock.BRIEF_WAIT, command="scout recover"):
             outcome = recovery.recover(wh, rebuild=args.rebuild, say=lambda line: print(f"scout recover: {line}", flush=True))
     except lock.BusyError as exc:
         print(f"scout recover: {exc}", file=sys.stderr)

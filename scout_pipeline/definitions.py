@@ -10,6 +10,7 @@ from scout_pipeline.defs.publish.assets import published_warehouse
 from scout_pipeline.defs.quality.checks import quality_checks
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.schedules import DAILY_JOB, schedules
+from scout_pipeline.defs.sensors import sensors
 from scout_pipeline.defs.transform.assets import transform_assets
 
 all_assets = [*ingest_assets, *transform_assets, published_warehouse, daily_brief_report]
@@ -27,6 +28,7 @@ defs = dg.Definitions(
     asset_checks=quality_checks,
     jobs=[scout_daily],
     schedules=schedules,
+    sensors=sensors,
     resources={"scout": ScoutResource()},
     executor=dg.in_process_executor,
 )

@@ -17,11 +17,13 @@ import fcntl
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 LOCK_FILE = ".run.lock"
+BRIEF_WAIT = 5.0  # seconds a run waits out a short holder (the dead-run sensor's check) before refusing
 
 
 class BusyError(RuntimeError):
@@ -69,10 +71,22 @@ def _write(handle, holder: dict) -> None:
     handle.flush()
 
 
+def _acquire(handle, wait: float) -> bool:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
-def hold(warehouse: Path, **holder) -> Iterator[Held]:
+def hold(warehouse: Path, wait: float = 0.0, **holder) -> Iterator[Held]:
     """Hold the warehouse lock; `holder` (run_id, command) is written for others to read.
-    Raises BusyError naming the holder when another process has it."""
+    Waits up to `wait` seconds, then raises BusyError naming the holder."""
     path = Path(warehouse).resolve() / LOCK_FILE
     with _mutex:
         held = _held.get(path)
@@ -83,9 +97,7 @@ def hold(warehouse: Path, **holder) -> Iterator[Held]:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(path, "a+")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not _acquire(handle, wait):
                 other = _read(handle)
                 handle.close()
                 raise BusyError(

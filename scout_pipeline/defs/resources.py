@@ -59,24 +59,23 @@ def _load(run_id: str, source: str, as_of: dt.date, history_start: str) -> Sourc
     return result
 
 
-def _recover_after_crash(context: dg.InitResourceContext, wh: Warehouse, previous: dict | None) -> None:
+def clean_up_after_crash(instance: "dg.DagsterInstance | None", wh: Warehouse, previous: dict | None) -> list[str]:
     """Remove half-written files, and mark a run that died holding the lock as failed so the
-    UI does not show it running forever (nor count it against the run queue)."""
-    log = context.log
+    UI does not show it running forever (nor the run queue count it). Returns what it did.
+    Call while holding the warehouse lock."""
+    done = []
     removed = wh.sweep()
-    if removed and log:
-        log.warning(f"removed {len(removed)} file(s) a killed run left half-written: "
+    if removed:
+        done.append(f"removed {len(removed)} file(s) a killed run left half-written: "
                     + ", ".join(p.name for p in removed[:5]))
     dead_run = (previous or {}).get("run_id")
-    if not dead_run or context.instance is None:
-        return
-    record = context.instance.get_run_by_id(dead_run)
+    record = instance.get_run_by_id(dead_run) if dead_run and instance is not None else None
     if record is not None and not record.is_finished:
-        context.instance.report_run_failed(
+        instance.report_run_failed(
             record, message=f"the process running it (pid {previous.get('pid')}) died before it finished "
-                            "(killed?); found by the next run, which cleaned up after it")
-        if log:
-            log.warning(f"run {dead_run} died before it finished; marked failed")
+                            "(killed?); found and cleaned up after by the next holder of the warehouse lock")
+        done.append(f"run {dead_run} died before it finished; marked failed")
+    return done
 
 
 class ScoutResource(dg.ConfigurableResource):
@@ -98,9 +97,14 @@ class ScoutResource(dg.ConfigurableResource):
         from scout_pipeline import lock
 
         run = context.dagster_run
+        if run is None:  # a sensor or a test building the resource: not a run, no lock
+            yield self
+            return
         wh = self.warehouse()
-        with lock.hold(wh.root, run_id=run.run_id if run else "") as held:
-            _recover_after_crash(context, wh, held.previous)
+        with lock.hold(wh.root, wait=lock.BRIEF_WAIT, run_id=run.run_id) as held:
+            for line in clean_up_after_crash(context.instance, wh, held.previous):
+                if context.log:
+                    context.log.warning(line)
             held.previous = None  # handled
             yield self
 

@@ -75,3 +75,28 @@ def test_the_promise_checks_catch_a_lost_row_and_a_mixed_parquet_set(worlds, tmp
     broken = inv.check_after_fault(inv.state(wh), worlds["before"], worlds["new"])
     assert any("raw.prices: 2 stored row(s) lost" in b for b in broken)
     assert any(b.startswith("parquet set is neither") for b in broken)
+
+
+def test_dead_run_sensor_marks_a_killed_run_failed_without_waiting_for_the_next_run(worlds, tmp_path, monkeypatch):
+    from scout_pipeline.defs.resources import ScoutResource
+    from scout_pipeline.defs.sensors import scout_dead_run_cleanup
+
+    wh, home = tmp_path / "wh", tmp_path / "dagster_home"
+    shutil.copytree(worlds["root"] / "base", wh, symlinks=True)
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    args = ["run", "--source", str(worlds["snap"]), "--as-of", DAY, "--warehouse", str(wh)]
+    assert inv.killed(inv.scout_process(args, home, faults="publish.before_swap=kill"))
+    dead_run = inv.lock_holder(wh)["run_id"]
+    assert inv.leftovers(wh)  # the killed publish left its temporary files
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    resources = {"scout": ScoutResource(warehouse_dir=str(wh))}
+    with dg.DagsterInstance.get() as instance, \
+            dg.build_sensor_context(instance=instance, resources=resources) as context:
+        assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.STARTED
+        skip = scout_dead_run_cleanup(context)
+        assert f"run {dead_run} died before it finished; marked failed" in skip.skip_message
+        assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.FAILURE
+        assert inv.leftovers(wh) == [] and inv.lock_holder(wh) == {}
+        assert scout_dead_run_cleanup(context).skip_message == "no dead run"
