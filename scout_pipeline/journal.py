@@ -38,38 +38,54 @@ def entries(wh: store.Warehouse) -> list[Path]:
     return sorted(found, key=lambda p: int(_ENTRY.match(p.name).group(1)))
 
 
-def _stamp(con: duckdb.DuckDBPyConnection, run_id: str, dataset: str):
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'quality' "
-                       "AND table_name = 'ingest_stamps'").fetchone()[0]:
-        return None
-    return con.execute("SELECT loaded_at, rows_written, coalesce(rows_deleted, 0) FROM quality.ingest_stamps "
-                       "WHERE run_id = ? AND dataset = ?", [run_id, dataset]).fetchone()
-
-
 def record(con: duckdb.DuckDBPyConnection, wh: store.Warehouse, run_id: str) -> dict[str, int]:
-    """Add the run's entry (nothing when it changed nothing); returns rows per file written."""
+    """Add the run's entry: what its working database `con` holds that the store does not
+    (nothing when it changed nothing). Returns rows per file written.
+
+    Compared with the store, not with this run's own stamps, so a UI re-execution that
+    continues its parent's working copy journals the parent's writes too."""
     existing = entries(wh)
-    first = not existing  # no journal yet (new warehouse, or one from before the journal): full baseline
+    # no journal yet (a new warehouse, or one from before the journal): a full baseline
+    first = not existing or not wh.store.exists()
     seq = int(_ENTRY.match(existing[-1].name).group(1)) + 1 if existing else 1
     wh.journal_dir.mkdir(parents=True, exist_ok=True)
     tmp = wh.journal_dir / f"{seq:06d}-{run_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     written: dict[str, int] = {}
-    for dataset in RAW_TABLES:  # table names from the contracts, never from input
-        row = _stamp(con, run_id, dataset)
-        if first or (row and row[2]):
-            query, params, mode = f"SELECT * FROM raw.{dataset}", [], "replace"
-        elif row and row[1]:
-            query, params, mode = f"SELECT * FROM raw.{dataset} WHERE loaded_at = ?", [row[0]], "upsert"
+    if not first:
+        con.execute("ATTACH ? AS journal_store (READ_ONLY)", [str(wh.store)])
+    try:
+        for dataset, (key, _) in RAW_TABLES.items():  # names from the contracts, never from input
+            table = f"raw.{dataset}"
+            if first:
+                query, mode = f"SELECT * FROM {table}", "replace"
+            else:
+                # rows the store has never seen carry a loaded_at no stored row has (one per run)
+                new = (f"SELECT * FROM {table} WHERE loaded_at NOT IN "
+                       f"(SELECT DISTINCT loaded_at FROM journal_store.{table})")
+                on = " AND ".join(f"n.{k} = s.{k}" for k in key)
+                stored, added, now = con.execute(
+                    f"SELECT (SELECT count(*) FROM journal_store.{table}), "
+                    f"(SELECT count(*) FROM ({new}) n WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM journal_store.{table} s WHERE {on})), "
+                    f"(SELECT count(*) FROM {table})").fetchone()
+                deleted = stored + added - now
+                query, mode = (f"SELECT * FROM {table}", "replace") if deleted else (new, "upsert")
+            rows = _copy(con, query, tmp / f"{dataset}.{mode}.parquet")
+            if rows or mode == "replace":
+                written[f"{dataset}.{mode}"] = rows
+            else:
+                (tmp / f"{dataset}.{mode}.parquet").unlink()
+        log = "SELECT * FROM raw.ingest_log" + ("" if first else
+              " WHERE run_id NOT IN (SELECT DISTINCT run_id FROM journal_store.raw.ingest_log)")
+        if rows := _copy(con, log, tmp / "ingest_log.append.parquet"):
+            written["ingest_log.append"] = rows
         else:
-            continue
-        written[f"{dataset}.{mode}"] = _copy(con, query, params, tmp / f"{dataset}.{mode}.parquet")
-    log_rows = con.execute("SELECT count(*) FROM raw.ingest_log WHERE run_id = ?", [run_id]).fetchone()[0]
-    if first or log_rows:
-        query, params = ("SELECT * FROM raw.ingest_log", []) if first else \
-            ("SELECT * FROM raw.ingest_log WHERE run_id = ?", [run_id])
-        written["ingest_log.append"] = _copy(con, query, params, tmp / "ingest_log.append.parquet")
+            (tmp / "ingest_log.append.parquet").unlink()
+    finally:
+        if not first:
+            con.execute("DETACH journal_store")
     if not written:
         shutil.rmtree(tmp)
         return {}
@@ -78,11 +94,9 @@ def record(con: duckdb.DuckDBPyConnection, wh: store.Warehouse, run_id: str) -> 
     return written
 
 
-def _copy(con: duckdb.DuckDBPyConnection, query: str, params: list, path: Path) -> int:
-    con.execute(f"COPY ({query}) TO ? (FORMAT parquet)", [*params, str(path)])
+def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    con.execute(f"COPY ({query}) TO ? (FORMAT parquet)", [str(path)])
     return con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
-
-
 def replay(wh: store.Warehouse, target: Path, progress: Callable[[str], None] = lambda _: None) -> dict[str, int]:
     """Build raw.* into a new database at `target` from the journal; returns rows per table."""
     found = entries(wh)

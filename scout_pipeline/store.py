@@ -84,14 +84,22 @@ class Warehouse:
             raise StoreError(f"run id {run_id!r} is not a safe file name")
         return self.root / "work" / f"{run_id}.duckdb"
 
-    def prepare_work(self, run_id: str) -> Path:
-        """The run's working database: a copy of the last good store (made once per run)."""
+    def prepare_work(self, run_id: str, parent_run_id: str | None = None) -> Path:
+        """The run's working database: a copy of the last good store (made once per run).
+        A re-execution (Dagster's "re-execute from failure") continues from its parent's
+        working copy when the parent left one, so the steps it skips keep their writes."""
         path = self.work_path(run_id)
         if path.exists():
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        if self.store.exists():
+        parent = self.work_path(parent_run_id) if parent_run_id else None
+        if parent is not None and parent.exists():
+            shutil.copyfile(parent, tmp)
+            wal = Path(str(parent) + ".wal")  # a killed parent's last commits may be only here
+            if wal.exists():
+                shutil.copyfile(wal, str(tmp) + ".wal")
+        elif self.store.exists():
             shutil.copyfile(self.store, tmp)
         else:
             tmp.unlink(missing_ok=True)
@@ -104,6 +112,7 @@ class Warehouse:
         except duckdb.Error as exc:
             tmp.unlink(missing_ok=True)
             raise (self.damaged(exc, self.store) or exc) from exc
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)  # replayed into the file on close
         os.replace(tmp, path)
         return path
 
@@ -122,7 +131,7 @@ class Warehouse:
         """Remove what a killed run left half-written (temporary files and directories).
         Only safe while holding the warehouse lock; returns what was removed."""
         leftovers = [*self.root.glob(f".{PUBLISHED}.*.tmp"), *self.root.glob(".parquet.*.tmp"),
-                     *(self.root / "work").glob("*.tmp"), *(self.root / PARQUET_BUILDS).glob("*.tmp"),
+                     *(self.root / "work").glob("*.tmp"), *(self.root / "work").glob("*.tmp.wal"), *(self.root / PARQUET_BUILDS).glob("*.tmp"),
                      *self.journal_dir.glob("*.tmp"), *self.root.glob(f".{STORE}.*.tmp")]
         for path in leftovers:
             if path.is_dir() and not path.is_symlink():

@@ -106,6 +106,7 @@ class ScoutResource(dg.ConfigurableResource):
                 if context.log:
                     context.log.warning(line)
             held.previous = None  # handled
+            wh.prepare_work(run.run_id, parent_run_id=run.parent_run_id)
             yield self
 
     def as_of_date(self, tags: dict | None = None) -> dt.date:

@@ -24,8 +24,6 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""CREATE TABLE IF NOT EXISTS quality.ingest_stamps (
         run_id VARCHAR, dataset VARCHAR, loaded_at TIMESTAMP, rows_written BIGINT,
         duplicate_rows BIGINT, logged_at TIMESTAMP DEFAULT current_timestamp)""")
-    # deletions tell the journal to record the whole table (stores from before had none)
-    con.execute("ALTER TABLE quality.ingest_stamps ADD COLUMN IF NOT EXISTS rows_deleted BIGINT DEFAULT 0")
     for table in RAW_TABLES:  # identifiers from the contracts, never from input
         con.execute(f"CREATE TABLE IF NOT EXISTS quality.{table}_duplicates AS "
                     f"SELECT *, CAST(NULL AS VARCHAR) AS run_id FROM raw.{table} LIMIT 0")
@@ -60,16 +58,15 @@ def set_aside_duplicates(con: duckdb.DuckDBPyConnection, run_id: str, dataset: s
 
 
 def log_ingest(con: duckdb.DuckDBPyConnection, run_id: str, dataset: str, loaded_at: dt.datetime,
-               rows_written: int, rows_deleted: int = 0) -> int:
+               rows_written: int) -> int:
     """Record the run's stamp for `dataset`; returns the duplicate copies set aside."""
     ensure_tables(con)
     dups = con.execute(f"SELECT count(*) FROM quality.{dataset}_duplicates WHERE run_id = ?",
                        [run_id]).fetchone()[0]
     con.execute("DELETE FROM quality.ingest_stamps WHERE (run_id = ? AND dataset = ?) "
                 "OR logged_at < current_timestamp - INTERVAL 90 DAY", [run_id, dataset])
-    con.execute("INSERT INTO quality.ingest_stamps (run_id, dataset, loaded_at, rows_written, duplicate_rows, "
-                "rows_deleted) VALUES (?, ?, ?, ?, ?, ?)",
-                [run_id, dataset, stamp(loaded_at).to_pydatetime(), rows_written, dups, rows_deleted])
+    con.execute("INSERT INTO quality.ingest_stamps (run_id, dataset, loaded_at, rows_written, duplicate_rows) "
+                "VALUES (?, ?, ?, ?, ?)", [run_id, dataset, stamp(loaded_at).to_pydatetime(), rows_written, dups])
     return int(dups)
 
 

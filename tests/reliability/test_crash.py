@@ -100,3 +100,42 @@ def test_dead_run_sensor_marks_a_killed_run_failed_without_waiting_for_the_next_
         assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.FAILURE
         assert inv.leftovers(wh) == [] and inv.lock_holder(wh) == {}
         assert scout_dead_run_cleanup(context).skip_message == "no dead run"
+
+
+def _daily_job():
+    from scout_pipeline.definitions import DAILY_JOB, defs
+
+    return defs.resolve_job_def(DAILY_JOB)
+
+
+def test_reexecute_from_failure_continues_the_failed_runs_work(worlds, tmp_path, monkeypatch):
+    """The UI's "re-execute from failure" runs only the failed steps: they must see the
+    parent's ingested rows, and the journal must still carry them."""
+    wh, home = tmp_path / "wh", tmp_path / "dagster_home"
+    shutil.copytree(worlds["root"] / "base", wh, symlinks=True)
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("SCOUT_FAULTS", "transform.after_model:relative_strength_streaks=raise")
+    failed = cli.execute(str(worlds["snap"]), DAY, wh)
+    assert not failed.success and inv.state(wh).published == worlds["before"].published
+    monkeypatch.delenv("SCOUT_FAULTS")
+
+    with dg.DagsterInstance.get() as instance:
+        parent = instance.get_run_by_id(failed.run_id)
+        result = dg.execute_job(
+            dg.reconstructable(_daily_job), instance=instance, run_config=parent.run_config, tags=parent.tags,
+            reexecution_options=dg.ReexecutionOptions.from_failure(failed.run_id, instance))
+        assert result.success
+        ran = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+        assert "raw__prices" not in ran and "marts__relative_strength_streaks" in ran
+    after = inv.state(wh)
+    assert after.marts == worlds["new"].marts and after.raw == worlds["new"].raw
+
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    from scout_pipeline import journal
+    from scout_pipeline.store import Warehouse
+
+    journal.replay(Warehouse.at(wh), rebuilt)
+    shutil.copyfile(rebuilt, wh / "store.duckdb")
+    assert inv.state(wh).raw == worlds["new"].raw  # the journal carries the parent's ingest

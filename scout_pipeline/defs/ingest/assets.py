@@ -67,7 +67,7 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
             written, deleted = store.upsert_counts(con, dataset, frame, loaded_at,
                                                    replace_all=data.complete or dataset in _SNAPSHOT_TABLES)
         faults.point("ingest.after_upsert", dataset)
-        meta["duplicate_rows"] = gate.log_ingest(con, context.run_id, dataset, loaded_at, written, deleted)
+        meta["duplicate_rows"] = gate.log_ingest(con, context.run_id, dataset, loaded_at, written)
         log = data.get("ingest_log")
         if dataset == "prices" and log is not None and len(log):
             # which items failed and why, kept per run for later inspection
