@@ -106,7 +106,10 @@ def success_summary(result, warehouse: Path, elapsed: float) -> str:
 
 
 def failure_summary(result, warehouse: Path, elapsed: float) -> str:
-    lines = [f"scout run FAILED after {elapsed:.1f}s; {warehouse / PUBLISHED} was not changed."]
+    published = any(e.asset_key.path == ["published_warehouse"] for e in result.get_asset_materialization_events())
+    state = ("was published; a step after publish failed" if published  # e.g. the brief
+             else "was not changed")
+    lines = [f"scout run FAILED after {elapsed:.1f}s; {warehouse / PUBLISHED} {state}."]
     failed_checks = [ev for ev in result.get_asset_check_evaluations()
                      if not ev.passed and ev.severity.value == "ERROR"]
     for ev in failed_checks:

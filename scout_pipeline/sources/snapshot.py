@@ -99,8 +99,7 @@ def _typed(path: Path, dataset: str, frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         if col in DATE_COLUMNS:
             parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
-            bad = frame[col].notna() & parsed.isna()
-            bad |= frame[col].isna()
+            bad = parsed.isna()  # empty, or not a date
             if bad.any():
                 raise SnapshotError(f"{path}: column '{col}' has values that are not dates: "
                                     f"{_show(frame.loc[bad, col])} ({_lines(path, bad)})")
