@@ -105,8 +105,25 @@ def success_summary(result, warehouse: Path, elapsed: float) -> str:
     return "\n".join(lines)
 
 
+def _published_run(warehouse: Path) -> str | None:
+    """The run id of the build in the published file (None when absent or unreadable)."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(warehouse / PUBLISHED), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT value FROM meta.run_info WHERE key = 'run_id'").fetchone()
+        return row[0] if row else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def failure_summary(result, warehouse: Path, elapsed: float) -> str:
-    published = any(e.asset_key.path == ["published_warehouse"] for e in result.get_asset_materialization_events())
+    published = _published_run(warehouse) == result.run_id  # also when publish itself failed after the swap
     state = ("was published; a step after publish failed" if published  # e.g. the brief
              else "was not changed")
     lines = [f"scout run FAILED after {elapsed:.1f}s; {warehouse / PUBLISHED} {state}."]
@@ -127,8 +144,16 @@ def failure_summary(result, warehouse: Path, elapsed: float) -> str:
         by_message.setdefault(message, []).append(event.step_key)
     for message, steps in by_message.items():  # one source error fails every ingest step: say it once
         lines.append(f"Failed step{'s' if len(steps) > 1 else ''} {', '.join(steps)}: {message}")
+    if not failed_checks and not by_message:  # failed before any step: resource setup (lock, parameters)
+        for event in result.all_events:
+            error = getattr(event.event_specific_data, "error", None) if event.is_failure else None
+            while error is not None and error.cause is not None:
+                error = error.cause
+            if error is not None:
+                lines.append(f"Run failed before its steps: {shown(error.message.strip(), limit=None)}")
     for warning in _warnings(result):
         lines.append(f"Warning: {warning}")
-    lines.append(f"Run id {result.run_id}: inspect it in `dagster dev` or in "
-                 f"{warehouse / 'work' / (result.run_id + '.duckdb')}")
+    work = warehouse / "work" / f"{result.run_id}.duckdb"
+    lines.append(f"Run id {result.run_id}: inspect it in `dagster dev`"
+                 + (f" or in {work}" if work.exists() else ""))
     return "\n".join(lines)

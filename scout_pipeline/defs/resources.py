@@ -96,6 +96,7 @@ class ScoutResource(dg.ConfigurableResource):
         UI), and clean up after a run that was killed holding it."""
         from scout_pipeline import lock
 
+        params.resolve(self.params)  # a bad launchpad threshold fails the run here, once, by name
         run = context.dagster_run
         if run is None:  # a sensor or a test building the resource: not a run, no lock
             yield self

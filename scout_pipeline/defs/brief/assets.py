@@ -30,6 +30,6 @@ def daily_brief_report(context: dg.AssetExecutionContext, scout: ScoutResource) 
         "synthetic": result.synthetic,
         # the headline charts inline, so the asset page shows them without opening files
         **{f"chart_{c.name}": dg.MetadataValue.md(
-            f"![{c.title}](data:image/png;base64,{base64.b64encode(c.path.read_bytes()).decode()})")
+            f"![{brief.md_text(c.title)}](data:image/png;base64,{base64.b64encode(c.path.read_bytes()).decode()})")
            for c in result.charts if c.name in ("rotation", "valuation", "rates")},
     })

@@ -88,7 +88,8 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
     if frame is None and not any(n.startswith(f"{dataset}:") for n in notes):
         notes.append(f"{dataset}: absent from source {data.name}; marts that need it will be empty")
     if notes:
-        meta["notes"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in notes))
+        # plain text, not markdown: notes quote user-supplied ids and tickers
+        meta["notes"] = dg.MetadataValue.text("\n".join(f"- {n}" for n in notes))
     return dg.MaterializeResult(metadata=meta)
 
 
