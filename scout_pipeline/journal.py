@@ -89,8 +89,11 @@ def record(con: duckdb.DuckDBPyConnection, wh: store.Warehouse, run_id: str) -> 
     if not written:
         shutil.rmtree(tmp)
         return {}
+    for file in tmp.iterdir():  # on disk before the entry appears: a power cut must not lose it
+        store.fsync(file)
     faults.point("journal.before_rename")
     tmp.rename(wh.journal_dir / f"{seq:06d}-{run_id}")
+    store.fsync_dir(wh.journal_dir)
     return written
 
 

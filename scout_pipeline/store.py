@@ -301,7 +301,8 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    _fsync(tmp)
+    for file in [tmp, *parquet_tmp.iterdir()]:
+        fsync(file)
     parquet_build = builds / run_id
     shutil.rmtree(parquet_build, ignore_errors=True)
     os.replace(parquet_tmp, parquet_build)
@@ -312,7 +313,7 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
     faults.point("publish.before_promote")
     Path(str(work) + ".wal").unlink(missing_ok=True)
     os.replace(work, wh.store)
-    _fsync_dir(wh.root)
+    fsync_dir(wh.root)
     _prune_parquet_builds(wh, keep=parquet_build)
     return counts
 
@@ -336,7 +337,7 @@ def _prune_parquet_builds(wh: Warehouse, keep: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -344,6 +345,6 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
-        _fsync(path)
+        fsync(path)
