@@ -11,7 +11,10 @@ What yfinance really does, and what this module does about it:
   ticker comes back as an all-NaN column, and if every ticker failed the frame is empty. So an
   empty chunk is retried with exponential backoff and jitter, like `YFRateLimitError`
   (which `Ticker.info` and future yfinance versions do raise); tickers that are still missing
-  are reported per ticker with a reason, never silently dropped.
+  are reported per ticker with a reason, never silently dropped. The only trace of the
+  swallowed errors is what `download` logs on the `yfinance` logger
+  (`"['AAPL', 'MSFT']: YFRateLimitError('Too Many Requests. ...')"`): it is captured per
+  call, so a rate-limit wave is recorded as `rate_limited`, not as missing data.
 * The last row can repeat (same session twice): duplicates keep the last row.
 * `.info` keys vanish and change: every fundamentals field is nullable and parsed defensively.
 
@@ -23,7 +26,9 @@ a fake module with `download` and `Ticker`.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import logging
 import math
 import random
 import time
@@ -200,8 +205,51 @@ def frame_to_rows(data: pd.DataFrame | None, requested: Sequence[str],
     return _typed_prices(long.sort_values(["ticker", "date"], kind="stable")), missing
 
 
+YF_LOGGER = "yfinance"  # yfinance's `utils.get_yf_logger()`
+
+
+def is_rate_limit_text(text: str | None) -> bool:
+    """A logged yfinance error that is a rate limit."""
+    return bool(text) and any(m in text for m in ("YFRateLimitError", "Too Many Requests", "Rate limited"))
+
+
+class _LoggedErrors(logging.Handler):
+    """Per-ticker errors that `download` swallows and logs (yfinance 1.x multi.py:
+    `logger.error(f'{syms}: ' + err)` with `syms` a list of tickers): {TICKER: error text}."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.by_ticker: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage().strip()
+            head, sep, error = text.partition("]: ")
+            if not sep or not head.startswith("["):
+                return
+            symbols = ast.literal_eval(head + "]")
+        except Exception:  # noqa: BLE001 - any other log line: not ours to read
+            return
+        if isinstance(symbols, (list, tuple)):
+            for symbol in symbols:
+                self.by_ticker[str(symbol).strip().upper()] = error.strip()[:200]
+
+
 def _download(yf, chunk: list[str], start: dt.date, end: dt.date, *, threads: bool | int,
-              timeout: float) -> pd.DataFrame | None:
+              timeout: float) -> tuple[pd.DataFrame | None, dict[str, str]]:
+    """One `yf.download` call: (frame, {ticker: error yfinance logged instead of raising})."""
+    logged = _LoggedErrors()
+    logger = logging.getLogger(YF_LOGGER)
+    logger.addHandler(logged)
+    try:
+        data = _call_download(yf, chunk, start, end, threads=threads, timeout=timeout)
+    finally:
+        logger.removeHandler(logged)
+    return data, logged.by_ticker
+
+
+def _call_download(yf, chunk: list[str], start: dt.date, end: dt.date, *, threads: bool | int,
+                   timeout: float) -> pd.DataFrame | None:
     return yf.download(
         tickers=chunk,
         start=start.isoformat(),
@@ -231,7 +279,7 @@ def _fetch_chunk(yf, chunk: list[str], start: dt.date, end: dt.date, *, max_atte
     status, reason = FAILED, "not attempted"
     for attempt in range(1, max_attempts + 1):
         try:
-            data = _download(yf, chunk, start, end, threads=threads, timeout=timeout)
+            data, logged = _download(yf, chunk, start, end, threads=threads, timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - any provider error is retried, then recorded
             if is_rate_limit(exc):
                 status = RATE_LIMITED
@@ -241,13 +289,29 @@ def _fetch_chunk(yf, chunk: list[str], start: dt.date, end: dt.date, *, max_atte
         else:
             rows, missing = frame_to_rows(data, chunk, start, end)
             if not rows.empty:
-                return rows, {t: (MISSING, r) for t, r in missing.items()}, False
-            status = MISSING
-            reason = (f"empty frame after {attempt} attempt(s) (delisted, no trading in window, "
-                      "or rate-limited)")
+                return rows, {t: _why_missing(r, logged.get(t)) for t, r in missing.items()}, False
+            limited = [t for t in chunk if is_rate_limit_text(logged.get(t))]
+            if limited:  # yfinance swallowed YFRateLimitError and returned an empty frame
+                status = RATE_LIMITED
+                reason = (f"rate-limited by Yahoo (YFRateLimitError, logged by yfinance) after "
+                          f"{attempt} attempt(s)")
+            else:
+                status = MISSING
+                reason = (f"empty frame after {attempt} attempt(s) (delisted, no trading in "
+                          "window, or rate-limited)")
+                first = next((logged[t] for t in chunk if t in logged), None)
+                if first:
+                    reason += f"; yfinance logged: {first}"
         if attempt < max_attempts:
             sleep(backoff_delay(attempt, base=backoff_base, rng=rng))
     return empty_prices(), {t: (status, reason) for t in chunk}, True
+
+
+def _why_missing(reason: str, logged: str | None) -> tuple[str, str]:
+    """(status, reason) of a ticker absent from a partial answer, with what yfinance logged."""
+    if is_rate_limit_text(logged):
+        return RATE_LIMITED, f"rate-limited by Yahoo (logged by yfinance: {logged})"
+    return MISSING, reason + (f"; yfinance logged: {logged}" if logged else "")
 
 
 def fetch_prices(tickers: Iterable[str], start: dt.date | str, end: dt.date | str, *,

@@ -9,12 +9,14 @@ real providers do"):
   levels swapped to (Price, Ticker) and sorted; a (Price, Ticker) MultiIndex even for one
   ticker; a ticker Yahoo has no data for is an all-NaN column; `end` is exclusive.
   `Ticker(t).info` is a dict. Faults are injected with `download_fault` / `info_fault`
-  hooks (raise `yfinance.exceptions.YFRateLimitError` or anything else), `missing`
+  hooks (`rate_limited`: raise `yfinance.exceptions.YFRateLimitError`, as `.info` does;
+  `swallowed_rate_limit`: what 1.x's `download` really does in a wave — log the error on
+  the 'yfinance' logger and return a 0-row frame; or raise anything else), `missing`
   (all-NaN columns), `last_day` (no bars after it) and `infos` (replacement `.info` dicts).
 * `FakeHttp` — a requests-like session for Wikimedia pageviews (`{"items": [...]}`, one
   item per day with views), FRED `fredgraph.csv` (`observation_date,<SERIES>`, `.` for no
-  observation) and HEAD probes. Faults: `pageviews_fault` (raise or answer differently for
-  the n-th pageviews request), `fred_text` (replace a series' CSV body), `down` hosts.
+  observation) and HEAD probes. Faults: `pageviews_fault` / `pageviews_edit` (raise, answer
+  differently, or edit the answer), `*_last_day`, `fred_dots` / `fred_text`, `down` hosts.
 * `install(...)` — monkeypatches `scout_pipeline.sources.live.load_live` with a wrapper that
   calls the real `load_live` with the fakes, a small universe, no sleeping and a fixed clock:
   the Dagster run still goes through `load_source("live", ...)` and the run's history window.
@@ -39,7 +41,7 @@ from scout_pipeline import calendar
 from scout_pipeline.sources.contracts import columns
 
 HISTORY_COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
-FIRST_DAY = dt.date(2022, 6, 1)  # before any run's 3-year first-load window starts
+FIRST_DAY = dt.date(2025, 1, 2)  # the providers know nothing earlier: a year of history
 LAST_DAY = dt.date(2026, 1, 16)
 
 # (ticker, name, asset_type, segments, sector, wikipedia_article): the bundled pair series,
@@ -259,6 +261,26 @@ def rate_limited(first: int | None = None) -> Hook:
     return hook
 
 
+def swallowed_rate_limit(first: int | None = None) -> Hook:
+    """What yfinance 1.x's own `download` does in a wave (multi.py): each ticker's
+    `YFRateLimitError` is caught, logged on the 'yfinance' logger grouped by message, and the
+    answer is assembled from empty frames (0 rows). For the first `first` calls (None: always)."""
+    import logging
+
+    from yfinance.exceptions import YFRateLimitError
+
+    def hook(n: int, tickers: list[str]) -> pd.DataFrame | None:
+        if first is not None and n > first:
+            return None
+        syms = [t.upper() for t in tickers]
+        logger = logging.getLogger("yfinance")
+        logger.error("\n%.f Failed download%s:" % (len(syms), "s" if len(syms) > 1 else ""))
+        logger.error(f"{syms}: " + repr(YFRateLimitError()))
+        return download_shape({t: empty_history() for t in syms})
+
+    return hook
+
+
 # --------------------------------------------------------------------------- http
 
 class FakeResponse:
@@ -331,6 +353,7 @@ class FakeHttp:
             if sid in self.fred_text:
                 return FakeResponse(200, self.fred_text[sid])
             start, end = (dt.date.fromisoformat(params[k]) for k in ("cosd", "coed"))
+            start = max(start, FIRST_DAY)
             if self.fred_last_day is not None:
                 end = min(end, self.fred_last_day)
             return FakeResponse(200, fredgraph_csv(sid, start, end, self.fred_dots))
@@ -349,7 +372,7 @@ class FakeHttp:
                 return answer
             if isinstance(answer, dict):
                 return FakeResponse(200, answer)
-        start = dt.datetime.strptime(start_s[:8], "%Y%m%d").date()
+        start = max(dt.datetime.strptime(start_s[:8], "%Y%m%d").date(), FIRST_DAY)
         end = dt.datetime.strptime(end_s[:8], "%Y%m%d").date()
         if self.pageviews_last_day is not None:
             end = min(end, self.pageviews_last_day)

@@ -27,7 +27,6 @@ from tests.reliability import fakes
 
 D1 = dt.date(2026, 1, 9)   # the baseline session (Friday)
 D2 = dt.date(2026, 1, 12)  # the faulted session (Monday); `now` is its evening, so both get .info
-RAW_HISTORY = ("prices", "fundamentals", "attention", "rates")
 MARTS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "sql" / "marts").glob("*.sql"))
 ATTEMPTS = 3  # the first try + MAX_SOURCE_RETRIES (2) run-level retries
 
@@ -115,7 +114,8 @@ def next_normal_run(monkeypatch, capsys, wh: Path) -> None:
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory) -> Path:
-    """One good live build for D1 (3 years of first-load history from the fakes)."""
+    """One good live build for D1: a first load (3-year window; the fakes know a year of
+    history), one fetch for the whole run."""
     root = tmp_path_factory.mktemp("baseline")
     (root / "dagster_home").mkdir()
     (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -143,48 +143,46 @@ def wh(home, baseline, monkeypatch) -> Path:
 
 # --------------------------------------------------------------------------- a. raising mid-batch
 
-def test_yahoo_download_raising_on_every_try_of_the_second_chunk_fails_the_run_cleanly(
-        wh, monkeypatch, capsys):
+def test_a_provider_raising_mid_batch_fails_the_run_and_changes_nothing(wh, monkeypatch, capsys):
+    """Two failed runs on the same warehouse, then a normal one: yfinance `download` raising on
+    every try of the 2nd chunk; Wikimedia dropping the connection from the 7th article on."""
     before, stored = files(wh), raw_keys(wh / "store.duckdb")
-    second_chunk = None
 
-    def fault(n, tickers):
-        nonlocal second_chunk
+    # yfinance: chunk 2 of 3 raises a non-rate-limit error on each of its 4 tries
+    second_chunk: list[str] = []
+
+    def chunk_fault(n, tickers):
         if n == 2:
-            second_chunk = list(tickers)
+            second_chunk.extend(tickers)
         if tickers == second_chunk:
             raise RuntimeError("Read timed out. (read timeout=20)")
 
-    p = fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(download_fault=fault)))
+    p = fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(download_fault=chunk_fault)))
     code, out, err = scout_run(capsys, wh)
 
     assert code == 1
     assert len(second_chunk) == 8 and "ZQ=F" in second_chunk
     assert "36% of prices failed (8 of 22; allowed 20%)" in err
     assert "failed 8: download error after 4 attempt(s): RuntimeError('Read timed out." in err
-    assert len(p.loads) == ATTEMPTS              # one fresh fetch per attempt
-    assert len(p.yf.calls) == ATTEMPTS * (1 + 4 + 1)  # chunk 1, chunk 2 four times, chunk 3
+    assert len(p.loads) == ATTEMPTS                     # one fresh fetch per attempt
+    assert len(p.yf.calls) == ATTEMPTS * (1 + 4 + 1)    # chunk 1, chunk 2 four times, chunk 3
     assert p.yf.info_calls == [] and p.http.pageview_calls == []  # prices failed: stop there
     assert_unchanged(wh, before)
-    assert_raw_kept(wh, stored)
-    next_normal_run(monkeypatch, capsys, wh)
 
-
-def test_wikimedia_connection_dropping_half_way_fails_the_run_cleanly(wh, monkeypatch, capsys):
-    before, stored = files(wh), raw_keys(wh / "store.duckdb")
+    # Wikimedia: the connection drops half way through the articles, on every attempt
     dropped = set(fakes.articles()[6:])
 
-    def fault(n, article):
+    def connection_fault(n, article):
         if article.replace("_", " ") in dropped:
             raise ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed "
                                   "connection without response'))")
 
-    p = fakes.install(monkeypatch, fakes.Providers(http=fakes.FakeHttp(pageviews_fault=fault)))
+    p = fakes.install(monkeypatch, fakes.Providers(http=fakes.FakeHttp(pageviews_fault=connection_fault)))
     code, out, err = scout_run(capsys, wh)
 
     assert code == 1
     assert "50% of attention failed (6 of 12; allowed 20%)" in err
-    assert "failed 5: request error: ConnectionError" in err  # then 5 in a row: the rest skipped
+    assert "failed 5: request error: ConnectionError" in err  # 5 in a row: the rest skipped
     assert "skipped 1: not attempted: 5 consecutive requests failed" in err
     assert len(p.loads) == ATTEMPTS and len(p.http.pageview_calls) == ATTEMPTS * 11
     assert_unchanged(wh, before)
@@ -194,16 +192,19 @@ def test_wikimedia_connection_dropping_half_way_fails_the_run_cleanly(wh, monkey
 
 # --------------------------------------------------------------------------- b. rate-limit waves
 
-def test_rate_limit_wave_within_the_adapter_backoff_gives_a_complete_day(wh, monkeypatch, capsys):
+def test_rate_limit_wave_that_ends_gives_a_complete_day(wh, monkeypatch, capsys):
+    """11 `download` calls in a row raise `YFRateLimitError` (and the first 2 `.info` reads).
+    The first fetch gives up after 2 chunks x 4 tries (8 calls) without asking for `.info`;
+    the run-level retry's fetch rides out the last 3 inside chunk 1's backoff."""
     stored = raw_keys(wh / "store.duckdb")
-    yf = fakes.FakeYF(download_fault=fakes.rate_limited(first=3), info_fault=fakes.rate_limited(first=2))
+    yf = fakes.FakeYF(download_fault=fakes.rate_limited(first=11), info_fault=fakes.rate_limited(first=2))
     p = fakes.install(monkeypatch, fakes.Providers(yf=yf))
     code, out, err = scout_run(capsys, wh)
 
     assert code == 0, err
-    assert len(p.loads) == 1                      # absorbed inside the adapter
-    assert [len(c[0]) for c in yf.calls] == [8, 8, 8, 8, 8, 7]  # chunk 1 four times
-    assert yf.info_calls[:3] == ["AAPL"] * 3      # .info retried on the same ticker
+    assert len(p.loads) == 2                             # attempt 1 failed, the retry fetched again
+    assert [len(c[0]) for c in yf.calls] == [8] * 12 + [8, 7]  # 8 + 4 tries of chunk 1, then 2 and 3
+    assert yf.info_calls[:3] == ["AAPL"] * 3 and len(yf.info_calls) == 12 + 2  # only attempt 2
     assert "prices: 22 of 22 delivered" in out and "fundamentals: 12 of 12 delivered" in out
     assert_published_complete(wh, D2)
     assert_raw_kept(wh, stored)
@@ -212,21 +213,9 @@ def test_rate_limit_wave_within_the_adapter_backoff_gives_a_complete_day(wh, mon
                  [D2]) == [(12,)]
 
 
-def test_rate_limit_wave_past_the_adapter_is_absorbed_by_the_run_retry(wh, monkeypatch, capsys):
-    stored = raw_keys(wh / "store.duckdb")
-    yf = fakes.FakeYF(download_fault=fakes.rate_limited(first=8))  # 2 chunks x 4 tries
-    p = fakes.install(monkeypatch, fakes.Providers(yf=yf))
-    code, out, err = scout_run(capsys, wh)
-
-    assert code == 0, err
-    assert len(p.loads) == 2                      # attempt 1 failed, the retry fetched again
-    assert len(yf.calls) == 8 + 3
-    assert len(yf.info_calls) == 12               # attempt 1 stopped before .info
-    assert_published_complete(wh, D2)
-    assert_raw_kept(wh, stored)
-
-
 def test_rate_limit_wave_outlasting_every_retry_fails_naming_the_rate_limit(wh, monkeypatch, capsys):
+    """Two failed runs, then a normal one: `download` raising `YFRateLimitError`, then the
+    shape yfinance 1.x really gives (errors swallowed and logged, an empty frame)."""
     before, stored = files(wh), raw_keys(wh / "store.duckdb")
     yf = fakes.FakeYF(download_fault=fakes.rate_limited(None), info_fault=fakes.rate_limited(None))
     p = fakes.install(monkeypatch, fakes.Providers(yf=yf))
@@ -234,14 +223,36 @@ def test_rate_limit_wave_outlasting_every_retry_fails_naming_the_rate_limit(wh, 
 
     assert code == 1
     assert "scout.duckdb was not changed" in err
-    assert "100% of prices failed (22 of 22; allowed 20%)" in err
-    assert "rate-limited by Yahoo (YFRateLimitError) after 4 attempt(s)" in err
+    assert ("100% of prices failed (22 of 22; allowed 20%) — rate_limited 16: rate-limited by "
+            "Yahoo (YFRateLimitError) after 4 attempt(s); skipped 6: not attempted") in err
     assert len(p.loads) == ATTEMPTS
     assert len(yf.calls) == ATTEMPTS * 8          # 2 chunks x 4 tries, then the rest skipped
     assert yf.info_calls == []                    # no .info request sent into the wave
     assert_unchanged(wh, before)
+
+    yf = fakes.FakeYF(download_fault=fakes.swallowed_rate_limit(None))
+    p = fakes.install(monkeypatch, fakes.Providers(yf=yf))
+    code, out, err = scout_run(capsys, wh)
+
+    assert code == 1
+    assert ("100% of prices failed (22 of 22; allowed 20%) — rate_limited 16: rate-limited by "
+            "Yahoo (YFRateLimitError, logged by yfinance) after 4 attempt(s)") in err
+    assert len(p.loads) == ATTEMPTS and len(yf.calls) == ATTEMPTS * 8 and yf.info_calls == []
+    assert_unchanged(wh, before)
     assert_raw_kept(wh, stored)
     next_normal_run(monkeypatch, capsys, wh)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="defs/resources.py `_live_start` looks for the last stored "
+                   "bar with `source = 'live'`, but live prices are stored with source 'yahoo': "
+                   "every live run re-fetches INITIAL_LIVE_YEARS instead of the last 5 sessions")
+def test_the_next_live_run_refetches_only_the_last_sessions(wh):
+    from scout_pipeline.defs.resources import ScoutResource
+    from scout_pipeline.sources.yahoo import refetch_start
+
+    scout = ScoutResource(warehouse_dir=str(wh), source="live", as_of=D2.isoformat())
+    assert scout._live_start("probe") == refetch_start(D1).isoformat()  # 2026-01-02
 
 
 # --------------------------------------------------------------------------- c. partial batches
@@ -266,12 +277,13 @@ def test_partial_batch_of_unknown_tickers_under_the_limit_publishes_and_logs_the
                    ("prices", "BRKB", "missing"), ("prices", "MOGA", "missing")]
 
 
-def test_partial_batch_of_stored_tickers_under_the_limit_is_blocked_by_the_as_of_bar_gate(
-        wh, monkeypatch, capsys):
-    """2 of 22 (9%) is within the source's max_failed_share, but both series traded on D1:
-    the gate's ERROR `as_of_bar_present` blocks the publish (see the report: the two rules
-    disagree; today the stricter one wins, and nothing half-done is published)."""
+def test_partial_batch_of_stored_tickers_fails_the_run_under_and_over_the_limit(wh, monkeypatch, capsys):
+    """Yahoo's answer lacks tickers the warehouse holds (all-NaN columns). 2 of 22 (9%) is
+    within the source's max_failed_share, but both series traded on D1, so the gate's ERROR
+    `as_of_bar_present` blocks the publish (the two rules disagree: see the report). 5 of 22
+    (23%) is over the limit: the source fails, naming the dataset and the share."""
     before, stored = files(wh), raw_keys(wh / "store.duckdb")
+
     fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(missing={"ABM", "AEO"})))
     code, out, err = scout_run(capsys, wh)
 
@@ -279,15 +291,10 @@ def test_partial_batch_of_stored_tickers_under_the_limit_is_blocked_by_the_as_of
     assert "as_of_bar_present [ERROR]: 2 of 22 rows unexpected" in err
     assert "ticker=ABM, last_date=2026-01-09" in err and "ticker=AEO, last_date=2026-01-09" in err
     assert_unchanged(wh, before)
-    assert_raw_kept(wh, stored)
     # the failed run's working copy says why: Yahoo's answer lacked them
     assert query(work_copy(wh), "SELECT item, status FROM raw.ingest_log ORDER BY ALL") == [
         ("ABM", "missing"), ("AEO", "missing")]
-    next_normal_run(monkeypatch, capsys, wh)
 
-
-def test_partial_batch_over_the_limit_fails_naming_dataset_and_share(wh, monkeypatch, capsys):
-    before, stored = files(wh), raw_keys(wh / "store.duckdb")
     gone = {"ABM", "AEO", "ARCB", "CALM", "MOD"}
     p = fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(missing=gone)))
     code, out, err = scout_run(capsys, wh)
@@ -375,7 +382,8 @@ def test_missing_keys_none_values_dots_and_missing_items_are_stored_as_nulls(wh,
     # '.' is no observation: nothing stored for D2, and D1's stored value is not erased
     assert query(store, "SELECT count(*) FROM raw.rates WHERE series IN ('DFF', 'DGS2') AND date = ?",
                  [D2]) == [(0,)]
-    assert query(store, "SELECT value FROM raw.rates WHERE series = 'DGS2' AND date = ?", [D1]) == dgs2_d1
+    assert dgs2_d1 and query(store, "SELECT value FROM raw.rates WHERE series = 'DGS2' AND date = ?",
+                             [D1]) == dgs2_d1
     # no "items": nothing new for that article; a null view count keeps the stored day as it was
     assert query(store, "SELECT max(date) FROM raw.attention WHERE term = 'Microsoft'") == [(D1,)]
     assert nvda_d1 and query(store, "SELECT value, loaded_at FROM raw.attention "

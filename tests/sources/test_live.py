@@ -269,3 +269,40 @@ def test_ticker_list_universe_is_enriched_from_the_default():
     assert universe.loc["NVDA", "wikipedia_article"] == "Nvidia"
     assert universe.loc["IWM", "asset_type"] == "etf"
     assert not {cons.SP500_URL, cons.SP600_URL, cons.IWM_URL} & set(http.gets)
+
+
+def test_prices_over_the_limit_stop_before_fundamentals_and_name_the_rate_limit():
+    """A Yahoo rate-limit wave: no `.info` request is sent into it, no other provider is
+    asked, and the error says why the items failed, not only which."""
+    from yfinance.exceptions import YFRateLimitError
+
+    info_calls: list[str] = []
+
+    def download(tickers=None, **kwargs):
+        raise YFRateLimitError()
+
+    class Ticker:
+        def __init__(self, symbol):
+            info_calls.append(symbol)
+            self.info = {"marketCap": 1e9}
+
+    http = FakeHttp()
+    with pytest.raises(DatasetFailed) as info:
+        live.load_live(AS_OF, universe=UNIVERSE, http=http, sleep=lambda s: None, now=AFTER_CLOSE,
+                       yf_module=SimpleNamespace(download=download, Ticker=Ticker))
+    err = info.value
+    assert err.dataset == "prices" and err.share == 1.0
+    assert "100% of prices failed (11 of 11; allowed 20%)" in str(err)
+    assert "rate_limited 11: rate-limited by Yahoo (YFRateLimitError) after 4 attempt(s)" in str(err)
+    assert info_calls == [] and http.gets == []
+    assert set(err.ingest_log["status"]) == {"rate_limited"}
+
+
+def test_dataset_failed_message_counts_each_status_with_its_reason():
+    many = {"CPRX", "^N225", "1306.T", "RSP"}
+    with pytest.raises(DatasetFailed) as info:
+        live.load_live(AS_OF, universe=UNIVERSE, http=FakeHttp(), sleep=lambda s: None,
+                       yf_module=fake_yf(missing=many), now=AFTER_CLOSE)
+    message = str(info.value)
+    assert "36% of prices failed (4 of 11; allowed 20%) — missing 4: no rows in window" in message
+    assert message.endswith("— 1306.T, CPRX, RSP, ^N225")

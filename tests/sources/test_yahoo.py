@@ -201,7 +201,60 @@ def test_persistent_rate_limit_recorded_per_ticker():
     got = yahoo.fetch_prices(["SPY", "IWM"], "2025-01-02", "2025-01-06", yf_module=yf,
                              max_attempts=3, sleep=lambda s: None)
     assert {f.item: f.status for f in got.failures} == {"SPY": RATE_LIMITED, "IWM": RATE_LIMITED}
-    assert "YFRateLimitError" in got.failures[0].reason
+    assert got.failures[0].reason == "rate-limited by Yahoo (YFRateLimitError) after 3 attempt(s)"
+
+
+def yf_1x_download(per_ticker: dict[str, list[tuple] | BaseException | str]):
+    """yfinance 1.x `download` as multi.py runs it: a ticker whose request raised (or that
+    Yahoo knows no data for) becomes an empty frame, and the errors are only logged on the
+    'yfinance' logger, grouped by message: "['A', 'B']: YFRateLimitError('Too Many ...')"."""
+    import logging
+
+    def download(tickers=None, **kwargs):
+        frames, errors = {}, {}
+        for t in tickers:
+            answer = per_ticker[t]
+            if isinstance(answer, BaseException):
+                frames[t], errors[t] = [], repr(answer)
+            elif isinstance(answer, str):
+                frames[t], errors[t] = [], answer
+            else:
+                frames[t] = answer
+        logger = logging.getLogger("yfinance")
+        if errors:
+            logger.error("\n%.f Failed download%s:" % (len(errors), "s" if len(errors) > 1 else ""))
+            grouped: dict[str, list[str]] = {}
+            for t, err in errors.items():
+                grouped.setdefault(err, []).append(t)
+            for err, syms in grouped.items():
+                logger.error(f"{syms}: " + err)
+        return download_frame(frames)
+
+    return download
+
+
+def test_rate_limit_swallowed_by_yfinance_1x_is_recorded_as_rate_limited():
+    answers = {"SPY": YFRateLimitError(), "IWM": YFRateLimitError()}
+    yf = SimpleNamespace(download=yf_1x_download(answers))
+    got = yahoo.fetch_prices(["SPY", "IWM"], "2025-01-02", "2025-01-06", yf_module=yf,
+                             max_attempts=2, sleep=lambda s: None)
+    assert got.frame.empty
+    assert {f.item: f.status for f in got.failures} == {"SPY": RATE_LIMITED, "IWM": RATE_LIMITED}
+    assert got.failures[0].reason == ("rate-limited by Yahoo (YFRateLimitError, logged by "
+                                      "yfinance) after 2 attempt(s)")
+
+
+def test_partial_answer_keeps_what_yfinance_logged_per_ticker():
+    answers = {"SPY": SPY, "IWM": YFRateLimitError(),
+               "XYZQ": "possibly delisted; no price data found  (1d 2025-01-02 -> 2025-01-07)"}
+    yf = SimpleNamespace(download=yf_1x_download(answers))
+    got = yahoo.fetch_prices(["SPY", "IWM", "XYZQ"], "2025-01-02", "2025-01-06", yf_module=yf,
+                             sleep=lambda s: None)
+    assert set(got.frame["ticker"]) == {"SPY"}
+    failures = {f.item: f for f in got.failures}
+    assert failures["IWM"].status == RATE_LIMITED and "YFRateLimitError" in failures["IWM"].reason
+    assert failures["XYZQ"].status == MISSING
+    assert "yfinance logged: possibly delisted" in failures["XYZQ"].reason
 
 
 def test_chunks():
