@@ -130,13 +130,27 @@ class ScoutResource(dg.ConfigurableResource):
         recent bars), or a first load of INITIAL_LIVE_YEARS when nothing is stored."""
         if self.source != "live":
             return ""
-        from scout_pipeline.sources.yahoo import refetch_start
+        import duckdb
+        import pandas as pd
 
-        with self.warehouse().connect(run_id) as con:
-            last = con.execute("SELECT max(date) FROM raw.prices WHERE source = 'live'").fetchone()[0]
+        from scout_pipeline.sources import yahoo
+
+        # From the store, which no step of this run changes: read from the working copy, the
+        # start would move once raw.prices is ingested and the later steps would fetch again.
+        wh, last = self.warehouse(), None
+        if wh.store.exists():
+            try:
+                con = duckdb.connect(str(wh.store), read_only=True)
+                try:
+                    last = con.execute("SELECT max(date) FROM raw.prices WHERE source = ?",
+                                       [yahoo.SOURCE]).fetchone()[0]
+                finally:
+                    con.close()
+            except duckdb.Error as exc:
+                raise (wh.damaged(exc, wh.store) or exc) from exc
         as_of = self.as_of_date(tags)
-        initial = as_of.replace(year=as_of.year - INITIAL_LIVE_YEARS)
-        return refetch_start(last, initial=initial).isoformat()
+        initial = (pd.Timestamp(as_of) - pd.DateOffset(years=INITIAL_LIVE_YEARS)).date()  # Feb 29 safe
+        return yahoo.refetch_start(last, initial=initial).isoformat()
 
     def sql_params(self, tags: dict | None = None) -> dict:
         return {**params.resolve(self.params), "as_of": self.as_of_date(tags)}

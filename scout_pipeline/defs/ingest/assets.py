@@ -27,8 +27,16 @@ def _is_transient(exc: Exception) -> bool:
 
     from scout_pipeline.sources.errors import DatasetFailed, SourceUnavailable
 
-    if isinstance(exc, DatasetFailed):  # too many items failed this time: often a rate-limit wave
-        return True
+    if isinstance(exc, DatasetFailed):
+        # worth another pull when most items errored or were rate-limited (a wave passes);
+        # not when the provider answered "no data" (delisted tickers stay missing)
+        from scout_pipeline.sources.errors import FAILED, RATE_LIMITED
+
+        log = exc.ingest_log
+        if log is None or log.empty:
+            return True
+        mine = log[log["dataset"] == exc.dataset]
+        return int(mine["status"].isin([FAILED, RATE_LIMITED]).sum()) * 2 > len(mine)
     if isinstance(exc, SourceUnavailable):
         return False
     return isinstance(exc, (requests.RequestException, ConnectionError, TimeoutError)) or \

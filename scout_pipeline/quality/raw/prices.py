@@ -59,9 +59,14 @@ FROM quality.prices_duplicates WHERE run_id = $run_id
 # One row per series up to the as-of day: does it have the as-of bar, and is it on the NYSE
 # calendar ($sessions: the NYSE sessions of the last year, as-of included)? A series with
 # bars on other days (^N225, 1306.T, some futures) follows another exchange's holidays and
-# is only held to the freshness warning.
+# is only held to the freshness warning. A series the source itself reported as failed this
+# run (raw.ingest_log, within the live source's tolerated share) is only warned about: the
+# source already judged the day usable, and blocking on it would undo that tolerance.
 TICKERS_SQL = """
-WITH per AS (
+WITH reported AS (
+    SELECT DISTINCT item AS ticker FROM raw.ingest_log WHERE run_id = $run_id AND dataset = 'prices'
+),
+per AS (
     SELECT ticker,
            max(date) AS last_date,
            bool_or(date = $as_of) AS has_as_of_bar,
@@ -71,11 +76,12 @@ WITH per AS (
     WHERE date <= $as_of
     GROUP BY ticker
 )
-SELECT ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars,
-       CASE WHEN traded_prev_session AND off_calendar_bars = 0 THEN has_as_of_bar END AS as_of_bar,
+SELECT per.ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars,
+       CASE WHEN traded_prev_session AND off_calendar_bars = 0 AND r.ticker IS NULL THEN has_as_of_bar END AS as_of_bar,
+       CASE WHEN r.ticker IS NOT NULL THEN has_as_of_bar END AS reported_as_of_bar,
        len(list_filter($sessions, lambda s: s > last_date)) AS sessions_behind
-FROM per
-ORDER BY ticker
+FROM per LEFT JOIN reported r ON r.ticker = per.ticker
+ORDER BY per.ticker
 """
 
 SUITE = Suite(
@@ -105,6 +111,9 @@ SUITE = Suite(
             in_set("as_of_bar", [True], name="as_of_bar_present", severity=ERROR,
                    doc="every active NYSE-calendar series (traded the previous session) has a bar "
                        "for the as-of session"),
+            in_set("reported_as_of_bar", [True], name="as_of_bar_reported_missing", severity=WARN,
+                   doc="a series the source reported as failed this run (raw.ingest_log) has no "
+                       "as-of bar: within the source's tolerated failure share, so a warning"),
             between("sessions_behind", high=Param("stale_after_sessions"), name="series_fresh",
                     severity=WARN, doc="last bar at most stale_after_sessions NYSE sessions old"),
         )),
