@@ -132,6 +132,11 @@ def failure_summary(result, warehouse: Path, elapsed: float) -> str:
     for ev in failed_checks:
         lines.append(f"Failed check {ev.asset_key.to_user_string()}:{ev.check_name}")
         lines.extend(_check_lines(ev, samples=True))
+        if ev.check_name == "prices_suite" and any("as_of_bar_present" in line for line in _check_lines(ev, False)):
+            as_of = result.dagster_run.tags.get("scout/as_of", "the as-of session")
+            lines.append(f"Hint: series without a bar for {as_of} (their last_date above): the provider may "
+                         "not have published that session yet. The published build is unchanged; run "
+                         "again later (the 21:30 catch-up schedule does).")
     by_message: dict[str, list[str]] = {}
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error

@@ -321,6 +321,7 @@ def test_provider_repeating_yesterday_blocks_the_day_and_says_where_the_data_end
     assert code == 1
     assert "as_of_bar_present [ERROR]: 22 of 22 rows unexpected" in err
     assert "last_date=2026-01-09, as_of_bar=False" in err   # where the data ends
+    assert "Hint: series without a bar for 2026-01-12" in err and "may not have published" in err
     assert "series_fresh" not in err
     assert_unchanged(wh, before)
     assert_raw_kept(wh, stored)
