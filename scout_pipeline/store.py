@@ -75,8 +75,9 @@ class Warehouse:
     def damaged(self, exc: BaseException, path: Path) -> "StoreError | None":
         """A StoreError with the recovery to run when `exc` is DuckDB reporting a damaged file."""
         if isinstance(exc, duckdb.Error) and any(m in str(exc) for m in _DAMAGE):
-            return StoreError(f"{path.name} in {self.root} is damaged ({str(exc)[:160]}); "
-                              + RECOVERY_HINT.format(root=self.root))
+            hint = (RECOVERY_HINT.format(root=self.root) if path == self.store else
+                    "start a new run instead of re-executing this one (it starts from the store)")
+            return StoreError(f"{path.name} in {path.parent} is damaged ({str(exc)[:160]}); {hint}")
         return None
 
     def work_path(self, run_id: str) -> Path:
@@ -111,7 +112,8 @@ class Warehouse:
                 con.close()
         except duckdb.Error as exc:
             tmp.unlink(missing_ok=True)
-            raise (self.damaged(exc, self.store) or exc) from exc
+            copied = parent if parent is not None and parent.exists() else self.store
+            raise (self.damaged(exc, copied) or exc) from exc
         Path(str(tmp) + ".wal").unlink(missing_ok=True)  # replayed into the file on close
         os.replace(tmp, path)
         return path

@@ -13,6 +13,20 @@ from scout_pipeline import store
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+def dagster_home(path) -> "os.PathLike":
+    """A Dagster instance directory for a test (telemetry off)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return path
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """tmp_path, with DAGSTER_HOME set to a fresh instance inside it."""
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home(tmp_path / "dagster_home")))
+    return tmp_path
+
+
 @pytest.fixture
 def con():
     connection = duckdb.connect()

@@ -15,14 +15,6 @@ from scout_pipeline import calendar, cli
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "heliar-k_market-base"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    (tmp_path / "dagster_home").mkdir()
-    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    return tmp_path
-
-
 def _prices_dir(root: Path, days: int = 300, bad_close_on_last: bool = False) -> Path:
     rng = np.random.default_rng(3)
     sessions = calendar.sessions_back("2026-01-09", days)

@@ -5,14 +5,13 @@ import pytest
 from matplotlib import image
 
 from scout_pipeline import brief, cli
+from tests.conftest import dagster_home
 
 
 @pytest.fixture(scope="module")
 def sample_warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("brief")
-    home = root / "home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    home = dagster_home(root / "home")
     mp = pytest.MonkeyPatch()
     mp.setenv("DAGSTER_HOME", str(home))
     assert cli.main(["run", "--as-of", "2026-11-20", "--warehouse", str(root / "wh")]) == 0

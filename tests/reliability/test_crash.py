@@ -13,6 +13,7 @@ import pytest
 from reliability import invariants as inv
 from scout_pipeline import cli
 from tests.test_run import _prices_dir
+from tests.conftest import dagster_home
 
 BEFORE, DAY = "2026-01-08", "2026-01-09"
 
@@ -21,9 +22,7 @@ BEFORE, DAY = "2026-01-08", "2026-01-09"
 def worlds(tmp_path_factory):
     """The baseline warehouse (published for BEFORE) and a clean run of DAY on a copy."""
     root = tmp_path_factory.mktemp("crash")
-    home = root / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    home = dagster_home(root / "dagster_home")
     snap = _prices_dir(root)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAGSTER_HOME", str(home))
@@ -43,8 +42,7 @@ def worlds(tmp_path_factory):
 def test_killed_run_keeps_the_promises_and_the_next_run_recovers(worlds, tmp_path, monkeypatch, point):
     wh, home = tmp_path / "wh", tmp_path / "dagster_home"
     shutil.copytree(worlds["root"] / "base", wh, symlinks=True)
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster_home(home)
     args = ["run", "--source", str(worlds["snap"]), "--as-of", DAY, "--warehouse", str(wh)]
 
     assert inv.killed(inv.scout_process(args, home, faults=f"{point}=kill")), "the fault point was not reached"
@@ -83,8 +81,7 @@ def test_dead_run_sensor_marks_a_killed_run_failed_without_waiting_for_the_next_
 
     wh, home = tmp_path / "wh", tmp_path / "dagster_home"
     shutil.copytree(worlds["root"] / "base", wh, symlinks=True)
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster_home(home)
     args = ["run", "--source", str(worlds["snap"]), "--as-of", DAY, "--warehouse", str(wh)]
     assert inv.killed(inv.scout_process(args, home, faults="publish.before_swap=kill"))
     dead_run = inv.lock_holder(wh)["run_id"]
@@ -113,8 +110,7 @@ def test_reexecute_from_failure_continues_the_failed_runs_work(worlds, tmp_path,
     parent's ingested rows, and the journal must still carry them."""
     wh, home = tmp_path / "wh", tmp_path / "dagster_home"
     shutil.copytree(worlds["root"] / "base", wh, symlinks=True)
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster_home(home)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("SCOUT_FAULTS", "transform.after_model:relative_strength_streaks=raise")
     failed = cli.execute(str(worlds["snap"]), DAY, wh)

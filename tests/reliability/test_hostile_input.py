@@ -21,6 +21,7 @@ import pytest
 from scout_pipeline import brief, cli, params, report
 from scout_pipeline.sources.snapshot import SnapshotError, load_snapshot
 from tests.quality import snapshots
+from tests.conftest import dagster_home
 
 AS_OF = snapshots.AS_OF
 DAY = pd.Timestamp(AS_OF).date()
@@ -208,9 +209,7 @@ def _files(root: Path) -> set[str]:
 def baseline(tmp_path_factory):
     """One clean published warehouse (and the snapshot that built it) for the module."""
     root = tmp_path_factory.mktemp("hostile")
-    home = root / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    home = dagster_home(root / "dagster_home")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAGSTER_HOME", str(home))
         snap = snapshots.write_snapshot(root / "snap")

@@ -24,6 +24,7 @@ import pytest
 
 from scout_pipeline import cli
 from tests.reliability import fakes
+from tests.conftest import dagster_home
 
 D1 = dt.date(2026, 1, 9)   # the baseline session (Friday)
 D2 = dt.date(2026, 1, 12)  # the faulted session (Monday); `now` is its evening, so both get .info
@@ -117,8 +118,7 @@ def baseline(tmp_path_factory) -> Path:
     """One good live build for D1: a first load (3-year window; the fakes know a year of
     history), one fetch for the whole run."""
     root = tmp_path_factory.mktemp("baseline")
-    (root / "dagster_home").mkdir()
-    (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster_home(root / "dagster_home")
     wh = root / "wh"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
