@@ -119,7 +119,11 @@ def cmd_recover(args: argparse.Namespace) -> int:
     from scout_pipeline import lock, recovery
     from scout_pipeline.store import StoreError, Warehouse
 
-    wh = Warehouse.at(args.warehouse)
+    root = Path(args.warehouse).expanduser().resolve()
+    if not root.is_dir():
+        print(f"scout recover: no warehouse directory at {root}", file=sys.stderr)
+        return EXIT_USAGE
+    wh = Warehouse(root)
     try:
         with lock.hold(wh.root, wait=lock.BRIEF_WAIT, command="scout recover"):
             outcome = recovery.recover(wh, rebuild=args.rebuild, say=lambda line: print(f"scout recover: {line}", flush=True))

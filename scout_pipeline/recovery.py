@@ -58,7 +58,9 @@ def recover(wh: store.Warehouse, rebuild: bool = False, say: Callable[[str], Non
     if removed:
         note(f"removed {len(removed)} half-written file(s) left by a killed run")
     problem = verify(wh.store) if wh.store.exists() else "missing"
-    if problem is None and not rebuild:
+    if problem == "missing" and not journal.entries(wh):
+        note(f"no store.duckdb and no journal in {wh.root}: nothing to recover (the first `scout run` creates them)")
+    elif problem is None and not rebuild:
         note(f"store.duckdb: OK ({_raw_rows(wh.store):,} raw rows)")
     elif not journal.entries(wh):
         out.ok = problem is None

@@ -85,3 +85,11 @@ def test_damaged_store_without_a_journal_says_what_is_lost(home, capsys):
     assert cli.main(["recover", "--warehouse", str(wh)]) == 1
     out = capsys.readouterr().out
     assert "no journal" in out and "cannot be refetched" in out
+
+
+def test_recover_on_a_missing_or_empty_warehouse(tmp_path, capsys):
+    assert cli.main(["recover", "--warehouse", str(tmp_path / "typo")]) == 2
+    assert "no warehouse directory at" in capsys.readouterr().err and not (tmp_path / "typo").exists()
+    (tmp_path / "new").mkdir()
+    assert cli.main(["recover", "--warehouse", str(tmp_path / "new")]) == 0
+    assert "nothing to recover" in capsys.readouterr().out
