@@ -92,9 +92,24 @@ def record(con: duckdb.DuckDBPyConnection, wh: store.Warehouse, run_id: str) -> 
     for file in tmp.iterdir():  # on disk before the entry appears: a power cut must not lose it
         store.fsync(file)
     faults.point("journal.before_rename")
-    tmp.rename(wh.journal_dir / f"{seq:06d}-{run_id}")
+    entry = wh.journal_dir / f"{seq:06d}-{run_id}"
+    tmp.rename(entry)
     store.fsync_dir(wh.journal_dir)
+    _prune_superseded(existing, {k.split(".")[0] for k in written if k.endswith(".replace")})
     return written
+
+
+def _prune_superseded(older: list[Path], replaced: set[str]) -> None:
+    """A `replace` file makes every earlier file of its table irrelevant to replay: delete
+    them, so a complete source (a rolling sample or snapshot window replaces its tables every
+    day) keeps about one copy instead of one per run. Only after the new entry is on disk."""
+    for entry in older:
+        for file in entry.iterdir():
+            match = _FILE.match(file.name)
+            if match and match.group(1) in replaced:
+                file.unlink()
+        if not any(entry.iterdir()):
+            entry.rmdir()
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:

@@ -32,6 +32,9 @@ def _two_days(home, capsys):
     pd.read_csv(snap / "universe.csv").head(2).to_csv(snap / "universe.csv", index=False)
     assert cli.main(["run", "--source", str(snap), "--as-of", DAY2, "--warehouse", str(wh)]) == 0
     capsys.readouterr()
+    # day 2 replaced the universe: day 1's copy is superseded and pruned, its prices stay
+    assert [p.parent.name[:6] for p in (wh / "journal").glob("*/universe.*")] == ["000002"]
+    assert sorted(p.parent.name[:6] for p in (wh / "journal").glob("*/prices.*")) == ["000001", "000002"]
     return snap, wh
 
 
