@@ -222,11 +222,21 @@ def test_failures_are_logged_and_a_large_share_raises():
     assert not set(data.frames["prices"]["ticker"]) & many
 
 
-def test_rate_series_failures_count_against_rates():
+def test_rate_series_failures_count_against_rates_and_degrade_with_a_note():
+    data = live.load_live(AS_OF, universe=UNIVERSE, http=FakeHttp(), sleep=lambda s: None,
+                          yf_module=fake_yf(missing={"^IRX"}), now=AFTER_CLOSE)
+    assert "rates: 3 of 4 delivered" in data.notes
+    over = [n for n in data.notes if n.startswith("rates: over the allowed failure share")]
+    assert len(over) == 1 and "25% of rates failed (1 of 4" in over[0]
+    assert set(data.get("rates")["series"]) == {"ZQ=F", "DFF", "DGS2"}  # what arrived is kept
+
+
+def test_prices_over_the_share_still_fail_the_source():
     with pytest.raises(DatasetFailed) as info:
         live.load_live(AS_OF, universe=UNIVERSE, http=FakeHttp(), sleep=lambda s: None,
-                       yf_module=fake_yf(missing={"^IRX"}), now=AFTER_CLOSE)
-    assert info.value.dataset == "rates" and info.value.share == pytest.approx(1 / 4)
+                       yf_module=fake_yf(missing={"NVDA", "AAPL", "MSFT", "IWM", "^RUT", "^GSPC"}),
+                       now=AFTER_CLOSE)
+    assert info.value.dataset == "prices"
 
 
 def test_past_as_of_skips_current_only_fundamentals():
@@ -253,12 +263,17 @@ def test_constituents_hosts_down_use_the_bundles_and_say_so():
     assert not any(u.startswith("https://en.wikipedia.org") for u in http.gets)
 
 
-def test_wikimedia_404s_beyond_the_share_raise_for_attention():
+def test_wikimedia_404s_beyond_the_share_load_what_arrived_with_a_note():
     uni = universe_frame([("AAPL", "equity", ["sp500"], "Apple Inc."),
                           ("MSFT", "equity", ["sp500"], "Microsoft")])
-    with pytest.raises(DatasetFailed, match="attention"):
+    data = live.load_live(AS_OF, universe=uni, http=FakeHttp(pageviews_404={"Microsoft"}),
+                          yf_module=fake_yf(), sleep=lambda s: None, now=AFTER_CLOSE)
+    assert any(n.startswith("attention: over the allowed failure share") for n in data.notes)
+    assert set(data.get("attention")["ticker"]) == {"AAPL"}
+    with pytest.raises(DatasetFailed, match="attention"):  # a caller may still require it
         live.load_live(AS_OF, universe=uni, http=FakeHttp(pageviews_404={"Microsoft"}),
-                       yf_module=fake_yf(), sleep=lambda s: None, now=AFTER_CLOSE)
+                       yf_module=fake_yf(), sleep=lambda s: None, now=AFTER_CLOSE,
+                       required=("prices", "attention"))
 
 
 def test_ticker_list_universe_is_enriched_from_the_default():
