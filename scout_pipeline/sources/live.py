@@ -36,7 +36,7 @@ import pandas as pd
 from scout_pipeline.sources import constituents, fred, wikipedia, yahoo
 from scout_pipeline.sources.contracts import SourceData
 from scout_pipeline.sources.errors import (
-    FALLBACK, SKIPPED, DatasetFailed, Failure, FetchResult, SourceUnavailable, failures_frame,
+    SKIPPED, DatasetFailed, Failure, FetchResult, SourceUnavailable, failures_frame,
 )
 
 NAME = "live"

@@ -27,7 +27,6 @@ The market is deterministic: one seeded random walk per ticker on the NYSE calen
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ import pandas as pd
 
 from scout_pipeline import calendar
 from scout_pipeline.sources.contracts import columns
+from tests.sources.test_wikipedia import FakeResponse  # the requests.Response shape the adapters read
 
 HISTORY_COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
 FIRST_DAY = dt.date(2025, 1, 2)  # the providers know nothing earlier: a year of history
@@ -282,16 +282,6 @@ def swallowed_rate_limit(first: int | None = None) -> Hook:
 
 
 # --------------------------------------------------------------------------- http
-
-class FakeResponse:
-    def __init__(self, status_code: int, body: object = "", headers: dict | None = None):
-        self.status_code = status_code
-        self.text = body if isinstance(body, str) else json.dumps(body)
-        self.headers = headers or {}
-
-    def json(self):
-        return json.loads(self.text)
-
 
 def fredgraph_csv(series: str, start: dt.date, end: dt.date,
                   dots: set[dt.date] = frozenset()) -> str:
