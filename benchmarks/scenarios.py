@@ -581,7 +581,7 @@ def plain_run(source: str, as_of: dt.date, warehouse: Path, timings: dict) -> No
     publish, brief. Same connections per step as the assets, no Dagster."""
     import uuid
 
-    from scout_pipeline import brief, build, store
+    from scout_pipeline import brief, build, journal, store
     from scout_pipeline.sources import load_source
     from scout_pipeline.sources.contracts import RAW_TABLES
     from scout_pipeline.sql_files import load_models
@@ -609,6 +609,8 @@ def plain_run(source: str, as_of: dt.date, warehouse: Path, timings: dict) -> No
             with harness.timed(timings, "checks"):
                 _mirror_check(wh, run_id, as_of, model.layer, model.name)
     with harness.timed(timings, "publish"):
+        with wh.connect(run_id) as con:  # as the publish asset: journal first
+            journal.record(con, wh, run_id)
         marts = [m for m in load_models() if m.layer == "marts"]
         store.publish(wh, run_id, [(m.layer, m.name) for m in marts],
                       {(m.layer, m.name): m.comments() for m in marts},
