@@ -288,6 +288,8 @@ def render(meta: dict, sizes: list[dict], e2e: dict | None, summary: dict, scali
             row("quality gate, daily run", lambda s: fmt_s(_phase(s, "gate_daily"))),
             row("quality gate, first load (once)", lambda s: fmt_s(_phase(s, "gate_first_load"))),
             row("publish", lambda s: fmt_s(_phase(s, "publish"))),
+            row("  raw journal entry, daily / first load", lambda s: f"{fmt_s(_phase(s, 'journal_daily'))} / "
+                f"{fmt_s(_phase(s, 'journal_first'))}"),
             row("store file / copy per run", lambda s: f"{fmt_mib(s['store_mib'])} / {fmt_s(s['store_copy_seconds'])}"),
             row(f"peak RSS ({how}): imports only", lambda s: fmt_mib(s["memory"]["baseline"]["max_rss_mib"])),
             row("peak RSS raw load", lambda s: fmt_mib(_peak(s, "raw_load"))),

@@ -333,6 +333,30 @@ def size_task(task: dict) -> dict:
     keep(measure("incremental_daily", one_daily, repeats, setup=inc_setup,
                  rows=sum(len(f) for f in new.values())))
     result["incremental_parts"] = _medians(inc_parts)
+
+    # ---- raw journal entry (publish): the daily run's changes against the store it started
+    # from, and a first entry (the whole raw tables, as a new or upgraded warehouse writes)
+    from scout_pipeline import journal
+    from scout_pipeline.store import Warehouse
+
+    jwh = Warehouse.at(work / "journal-wh")
+    os.symlink(base, jwh.store)
+
+    def journal_setup(first: bool):
+        shutil.rmtree(jwh.journal_dir, ignore_errors=True)
+        if not first:
+            (jwh.journal_dir / "000001-previous").mkdir(parents=True)
+
+    def one_journal():
+        con = _connect(inc)  # the working copy after the daily run
+        try:
+            return sum(journal.record(con, jwh, "bench").values())
+        finally:
+            con.close()
+
+    keep(measure("journal_daily", one_journal, repeats, setup=lambda: journal_setup(False)))
+    keep(measure("journal_first", one_journal, repeats, setup=lambda: journal_setup(True),
+                 rows=rows_hist))
     copy_started = time.perf_counter()
     shutil.copyfile(base, work / "copy-probe.duckdb")  # what prepare_work pays each run
     result["store_copy_seconds"] = round(time.perf_counter() - copy_started, 3)
