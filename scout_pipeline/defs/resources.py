@@ -122,10 +122,10 @@ class ScoutResource(dg.ConfigurableResource):
         from scout_pipeline.defs.partitions import run_window
 
         key = f"{run_id}#{attempt}"
-        start = run_window(tags or {})[1] or self.history_start or self._live_start(run_id, tags)
+        start = run_window(tags or {})[1] or self.history_start or self._live_start(tags)
         return _load(key, self.source, self.as_of_date(tags), start)
 
-    def _live_start(self, run_id: str, tags: dict | None = None) -> str:
+    def _live_start(self, tags: dict | None = None) -> str:
         """Live is incremental: re-fetch the last few stored sessions (providers correct
         recent bars), or a first load of INITIAL_LIVE_YEARS when nothing is stored."""
         if self.source != "live":

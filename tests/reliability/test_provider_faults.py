@@ -251,7 +251,7 @@ def test_the_next_live_run_refetches_only_the_last_sessions(wh):
     from scout_pipeline.sources.yahoo import refetch_start
 
     scout = ScoutResource(warehouse_dir=str(wh), source="live", as_of=D2.isoformat())
-    assert scout._live_start("probe") == refetch_start(D1).isoformat()  # 2026-01-02
+    assert scout._live_start() == refetch_start(D1).isoformat()  # 2026-01-02
 
 
 # --------------------------------------------------------------------------- c. partial batches
@@ -402,4 +402,4 @@ def test_first_live_load_window_on_a_leap_day(tmp_path):
     from scout_pipeline.defs.resources import ScoutResource
 
     scout = ScoutResource(warehouse_dir=str(tmp_path / "empty"), source="live", as_of="2024-02-29")
-    assert scout._live_start("probe") <= "2021-02-28"  # three years back, not a ValueError
+    assert scout._live_start() <= "2021-02-28"  # three years back, not a ValueError
