@@ -122,8 +122,12 @@ def chart_rotation(con, out: Path, synthetic: bool) -> Chart | None:
     label = chart_text(last["label"])
     ax.plot(df["date"], df["ratio"] / df["ratio"].iloc[0] * 100, color="#1f4e79", label=f"{label} ratio (rebased 100)")
     ahead = last["streak_days"] > 0
+    current = f"current streak: {'ahead' if ahead else 'behind'} {abs(int(last['streak_days']))} sessions"
+    if pd.isna(last["prior_comparable_end"]) and pd.notna(last.get("history_start")):
+        # no earlier comparable streak in the loaded history: a record only since it starts
+        current += f", longest in the data (from {pd.Timestamp(last['history_start']).date()})"
     ax.axvspan(last["streak_start"], last["date"], color="#2e8b57" if ahead else "#c0392b", alpha=0.25,
-               label=f"current streak: {'ahead' if ahead else 'behind'} {abs(int(last['streak_days']))} sessions")
+               label=current)
     series = ["ratio", "current streak"]
     if pd.notna(last["prior_comparable_end"]):
         end = pd.Timestamp(last["prior_comparable_end"])

@@ -66,16 +66,18 @@ def _warnings(result) -> list[str]:
 
 def headline_streak(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute(
-        """SELECT label, date, streak_days, streak_start, prior_comparable_end, prior_comparable_days
+        """SELECT label, date, streak_days, streak_start, prior_comparable_end, prior_comparable_days,
+                  history_start
            FROM marts.relative_strength_streaks
            ORDER BY pair_id = 'smallcap_vs_largecap' DESC, date DESC LIMIT 1"""
     ).fetchone()
     if row is None:
         return None
-    label, date, days, start, prior_end, prior_days = row
+    label, date, days, start, prior_end, prior_days, history_start = row
     side = "ahead" if days > 0 else "behind"
+    # a record is bounded by the history loaded: name where it starts
     since = (f"longest since the {abs(prior_days)}-session streak ending {prior_end}" if prior_end
-             else "longest on record")
+             else f"longest in the data, which starts {history_start}")
     return f"{label}: lead {side} {abs(days)} sessions running (since {start}) as of {date}; {since}"
 
 

@@ -15,10 +15,12 @@ CREATE TABLE IF NOT EXISTS raw.fundamentals (
     market_cap DOUBLE, shares_outstanding DOUBLE, forward_eps DOUBLE, trailing_eps DOUBLE,
     forward_pe DOUBLE, trailing_pe DOUBLE, net_income_ttm DOUBLE, profit_margin DOUBLE,
     earnings_growth DOUBLE, revenue_growth DOUBLE, debt_to_equity DOUBLE, total_debt DOUBLE,
-    total_cash DOUBLE, sector VARCHAR, industry VARCHAR,
+    total_cash DOUBLE, sector VARCHAR, industry VARCHAR, profile_as_of DATE,
     source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
     PRIMARY KEY (ticker, as_of)
 );
+-- added after the first release: stores made before it gain the column (null = not recorded)
+ALTER TABLE raw.fundamentals ADD COLUMN IF NOT EXISTS profile_as_of DATE;
 CREATE TABLE IF NOT EXISTS raw.attention (
     source VARCHAR NOT NULL, term VARCHAR NOT NULL, date DATE NOT NULL,
     ticker VARCHAR, value DOUBLE,
@@ -40,6 +42,13 @@ CREATE TABLE IF NOT EXISTS raw.pairs (
     pair_id VARCHAR NOT NULL, lead VARCHAR NOT NULL, base VARCHAR NOT NULL, label VARCHAR,
     source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
     PRIMARY KEY (pair_id)
+);
+-- Every provider restatement the live source found (a split, a dividend, a correction): the
+-- ticker's whole history was re-fetched and replaced in the run's transaction.
+CREATE TABLE IF NOT EXISTS raw.restatements (
+    run_id VARCHAR NOT NULL, as_of DATE NOT NULL, ticker VARCHAR NOT NULL, reason VARCHAR,
+    factor DOUBLE, event_date DATE, rows_replaced BIGINT, first_date DATE, last_date DATE,
+    loaded_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS raw.ingest_log (
     run_id VARCHAR NOT NULL, source VARCHAR, dataset VARCHAR, item VARCHAR,

@@ -187,13 +187,17 @@ def upsert(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
 
 
 def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
-                  loaded_at: dt.datetime, replace_all: bool = False) -> tuple[int, int]:
+                  loaded_at: dt.datetime, replace_all: bool = False,
+                  replace_keys: list[str] | None = None) -> tuple[int, int]:
     """Insert-or-replace `frame` into raw.<dataset> by key, in one transaction.
 
     Only new or changed rows are written, so a row keeps the `loaded_at` of when its
     current values first arrived and running the same day twice leaves the table
     identical. `replace_all` also deletes rows absent from `frame` (datasets that are a
-    full snapshot each run: universe, pairs). Returns (rows written, rows deleted).
+    full snapshot each run: universe, pairs); `replace_keys` does that only for rows whose
+    first key column (the ticker) is listed: a restated ticker's whole history arrived, so
+    its stored rows that are no longer in it go, in the same transaction. Returns (rows
+    written, rows deleted).
     """
     key, values = RAW_TABLES[dataset]
     data = conform(dataset, frame)
@@ -210,6 +214,10 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
         if replace_all:
             deleted = con.execute(
                 f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})").fetchone()[0]
+        elif replace_keys:
+            deleted = con.execute(
+                f"DELETE FROM {table} t WHERE list_contains(?, t.{key[0]}) "
+                f"AND NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})", [list(replace_keys)]).fetchone()[0]
         if con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
             # first load: nothing to compare with, so skip the join (keys still enforced)
             written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM incoming").fetchone()[0]

@@ -36,24 +36,21 @@ def resolve_as_of(as_of: str, source: str) -> dt.date:
     return day
 
 
-INITIAL_LIVE_YEARS = 3  # first live load: enough sessions for 252-session highs and 200-day averages
-
-
 @lru_cache(maxsize=2)
-def _load_once(run_id: str, source: str, as_of: dt.date, history_start: str) -> SourceData | Exception:
+def _load_once(run_id: str, source: str, as_of: dt.date, history_start: str, store: str) -> SourceData | Exception:
     # One fetch per run: every ingest asset of the run reads its dataset from this, and a
     # source that failed is not asked again by the next asset (its error is kept).
     from scout_pipeline.sources import load_source
 
     start = dt.date.fromisoformat(history_start) if history_start else None
     try:
-        return load_source(source, as_of, history_start=start)
+        return load_source(source, as_of, history_start=start, store=store)
     except Exception as exc:  # re-raised by _load in every asset that needs the source
         return exc
 
 
-def _load(run_id: str, source: str, as_of: dt.date, history_start: str) -> SourceData:
-    result = _load_once(run_id, source, as_of, history_start)
+def _load(run_id: str, source: str, as_of: dt.date, history_start: str, store: str) -> SourceData:
+    result = _load_once(run_id, source, as_of, history_start, store)
     if isinstance(result, Exception):
         raise result
     return result
@@ -118,39 +115,14 @@ class ScoutResource(dg.ConfigurableResource):
         return resolve_as_of(run_window(tags or {})[0] or self.as_of, self.source)
 
     def load(self, run_id: str, attempt: int = 0, tags: dict | None = None) -> SourceData:
-        """The run's source data, fetched once per run and retry attempt."""
+        """The run's source data, fetched once per run and retry attempt. An incremental
+        source (live) reads what to fetch from `store.duckdb`, which no step of the run
+        changes (the working copy would move once raw.prices is ingested)."""
         from scout_pipeline.defs.partitions import run_window
 
         key = f"{run_id}#{attempt}"
-        start = run_window(tags or {})[1] or self.history_start or self._live_start(tags)
-        return _load(key, self.source, self.as_of_date(tags), start)
-
-    def _live_start(self, tags: dict | None = None) -> str:
-        """Live is incremental: re-fetch the last few stored sessions (providers correct
-        recent bars), or a first load of INITIAL_LIVE_YEARS when nothing is stored."""
-        if self.source != "live":
-            return ""
-        import duckdb
-        import pandas as pd
-
-        from scout_pipeline.sources import yahoo
-
-        # From the store, which no step of this run changes: read from the working copy, the
-        # start would move once raw.prices is ingested and the later steps would fetch again.
-        wh, last = self.warehouse(), None
-        if wh.store.exists():
-            try:
-                con = duckdb.connect(str(wh.store), read_only=True)
-                try:
-                    last = con.execute("SELECT max(date) FROM raw.prices WHERE source = ?",
-                                       [yahoo.SOURCE]).fetchone()[0]
-                finally:
-                    con.close()
-            except duckdb.Error as exc:
-                raise (wh.damaged(exc, wh.store) or exc) from exc
-        as_of = self.as_of_date(tags)
-        initial = (pd.Timestamp(as_of) - pd.DateOffset(years=INITIAL_LIVE_YEARS)).date()  # Feb 29 safe
-        return yahoo.refetch_start(last, initial=initial).isoformat()
+        start = run_window(tags or {})[1] or self.history_start
+        return _load(key, self.source, self.as_of_date(tags), start, str(self.warehouse().store))
 
     def sql_params(self, tags: dict | None = None) -> dict:
         return {**params.resolve(self.params), "as_of": self.as_of_date(tags)}

@@ -19,6 +19,7 @@ RAW_TABLES: dict[str, tuple[list[str], list[str]]] = {
             "market_cap", "shares_outstanding", "forward_eps", "trailing_eps", "forward_pe",
             "trailing_pe", "net_income_ttm", "profit_margin", "earnings_growth",
             "revenue_growth", "debt_to_equity", "total_debt", "total_cash", "sector", "industry",
+            "profile_as_of",
         ],
     ),
     "attention": (["source", "term", "date"], ["ticker", "value"]),
@@ -29,7 +30,7 @@ RAW_TABLES: dict[str, tuple[list[str], list[str]]] = {
 
 TEXT_COLUMNS = {"ticker", "source", "term", "series", "name", "asset_type", "sector",
                 "industry", "wikipedia_article", "pair_id", "lead", "base", "label"}
-DATE_COLUMNS = {"date", "as_of"}
+DATE_COLUMNS = {"date", "as_of", "profile_as_of"}
 LIST_COLUMNS = {"segments"}  # list[str]
 ASSET_TYPES = ("index", "etf", "equity", "future")
 
@@ -55,6 +56,9 @@ class SourceData:
     # A complete source (sample, snapshot) carries the whole history: its frames replace
     # the raw tables. An incremental one (live) is upserted on top of what is stored.
     complete: bool = True
+    # Incremental sources: {dataset: [ticker, ...]} whose stored rows the frame replaces whole
+    # (a provider restatement: the ticker's history was re-fetched on the new basis).
+    replace: dict[str, list[str]] = field(default_factory=dict)
 
     def get(self, dataset: str) -> pd.DataFrame | None:
         return self.frames.get(dataset)

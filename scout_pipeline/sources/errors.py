@@ -65,6 +65,7 @@ class FetchResult:
     failures: list[Failure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     requested: int = 0  # items asked for: the denominator of the failed share
+    events: pd.DataFrame | None = None  # prices: split/dividend events the provider reported
 
     def failed_items(self) -> set[str]:
         return {f.item for f in self.failures if f.counts_as_failure}

@@ -33,10 +33,11 @@ from typing import Any
 
 import pandas as pd
 
-from scout_pipeline.sources import constituents, fred, wikipedia, yahoo
+from scout_pipeline.sources import constituents, fred, restatements, wikipedia, yahoo, yahoo_fundamentals
 from scout_pipeline.sources.contracts import SourceData
+from scout_pipeline.sources.live_state import StoredState
 from scout_pipeline.sources.errors import (
-    SKIPPED, DatasetFailed, Failure, FetchResult, SourceUnavailable, failures_frame,
+    FAILED, SKIPPED, DatasetFailed, Failure, FetchResult, SourceUnavailable, failures_frame,
 )
 
 NAME = "live"
@@ -182,17 +183,92 @@ def _resolve_universe(universe: Any, as_of: dt.date, http: Any,
     return constituents.merge_universe(defaults.enrich_universe(list(universe))), None
 
 
+def _common_start(state: StoredState, as_of: dt.date, backfill_from: dt.date | None) -> dt.date:
+    """The window of the datasets fetched as a whole (FRED, pageviews): the most common
+    last stored bar minus the re-fetch sessions, or the equities' first-load depth."""
+    from scout_pipeline.calendar import sessions_back
+
+    if state.empty:
+        start = restatements.first_load_start("equity", as_of)
+    else:
+        typical = state.windows["last_date"].mode().iloc[0].date()
+        start = sessions_back(min(typical, as_of), yahoo.REFETCH_SESSIONS + 1)[0]
+    return min(start, backfill_from) if backfill_from is not None else start
+
+
 def _pairs() -> pd.DataFrame:
     from scout_pipeline.sources import defaults
 
     return defaults.default_pairs()
 
 
+
+# --------------------------------------------------------------------------- prices
+
+def _fetch_prices(tickers: list[str], asset_types: dict[str, str], state: StoredState,
+                  as_of: dt.date, history_start: dt.date | None, **fetch: Any
+                  ) -> tuple[FetchResult, pd.DataFrame, list[str], list[str]]:
+    """Every ticker from its own window (`restatements.plan_windows`), then the restated ones
+    again from their full depth. Returns (result, restatements frame, replaced tickers, notes).
+
+    A restated ticker whose full re-fetch fails keeps its stored history untouched: its
+    overlap rows are dropped (on the new basis they would sit on top of the old one) and it
+    is recorded as failed, so the next run tries again."""
+    plan = restatements.plan_windows(tickers, asset_types, state, as_of, history_start)
+    by_start: dict[dt.date, list[str]] = {}
+    for t, start in plan.items():
+        by_start.setdefault(start, []).append(t)
+    parts: list[FetchResult] = [yahoo.fetch_prices(group, start, as_of, **fetch)
+                                for start, group in sorted(by_start.items())]
+    frame = pd.concat([r.frame for r in parts], ignore_index=True)
+    events = pd.concat([r.events for r in parts if r.events is not None], ignore_index=True)
+    result = FetchResult(frame=frame, failures=[f for r in parts for f in r.failures],
+                         notes=[n for r in parts for n in r.notes], requested=len(tickers))
+    result.events = events
+    stored = set(state.last_dates())
+    new = [t for t in tickers if t not in stored]
+    notes = [f"prices: {len(tickers) - len(new)} stored tickers re-fetched from their last bar "
+             f"minus {yahoo.REFETCH_SESSIONS} sessions; {len(new)} new with full first-load depth "
+             f"(index/ETF/future: all of Yahoo's history; equities: {restatements.EQUITY_YEARS} years)"
+             + (f": {', '.join(new[:10])}" + (" …" if len(new) > 10 else "") if new else "")]
+
+    found = restatements.detect(frame, events, state)
+    replaced: list[str] = []
+    if not found.empty:
+        starts = {t: restatements.full_start(t, asset_types, state, as_of) for t in found["ticker"]}
+        again: dict[dt.date, list[str]] = {}
+        for t, start in starts.items():
+            again.setdefault(start, []).append(t)
+        full = [yahoo.fetch_prices(group, start, as_of, **fetch) for start, group in sorted(again.items())]
+        got = pd.concat([r.frame for r in full], ignore_index=True)
+        ok = set(got["ticker"])
+        keep = result.frame[~result.frame["ticker"].isin(found["ticker"])]
+        result.frame = pd.concat([keep, got[got["ticker"].isin(ok)]], ignore_index=True)
+        rows = got.groupby("ticker")["date"].agg(["count", "min", "max"])
+        found = found.assign(rows=found["ticker"].map(rows["count"]),
+                             first_date=found["ticker"].map(rows["min"]),
+                             last_date=found["ticker"].map(rows["max"]))
+        for rec in found.itertuples():
+            if rec.ticker in ok:
+                replaced.append(rec.ticker)
+                notes.append(f"prices: {rec.ticker} restated by Yahoo ({rec.reason}); whole history "
+                             f"re-fetched ({int(rec.rows)} bars from {rec.first_date:%Y-%m-%d}) and replaced")
+            else:
+                result.failures.append(Failure(
+                    yahoo.SOURCE, "prices", rec.ticker, FAILED,
+                    f"restated by Yahoo ({rec.reason}) but the full re-fetch failed; the stored "
+                    "history is kept as it was and the next run tries again"))
+        found = found[found["ticker"].isin(ok)].reset_index(drop=True)
+    found = found.reindex(columns=[*restatements.RESTATEMENT_COLUMNS, "rows", "first_date", "last_date"])
+    return result, found, replaced, notes
+
 # --------------------------------------------------------------------------- load
 
 def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | None = None,
+              state: StoredState | None = None,
               history_start: dt.date | str | None = None, http: Any = None,
-              yf_module: Any = None, max_failed_share: float | Mapping[str, float] = 0.2,
+              yf_module: Any = None, yf_session: Any = None,
+              max_failed_share: float | Mapping[str, float] = 0.2,
               sleep: Sleep = time.sleep, now: dt.datetime | None = None,
               preflight_timeout: float = 5.0, chunk_size: int = yahoo.DEFAULT_CHUNK_SIZE,
               fred_series: Iterable[str] = fred.DEFAULT_SERIES,
@@ -201,10 +277,12 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
     """One trading day from the live providers (see the module docstring).
 
     `universe`: a contract frame, a list of tickers (enriched from the bundled default), or
-    None for the live constituents. `history_start`: first date to (re-)fetch; default
-    `as_of` minus 5 sessions. `http`: a requests-like session (`get`, `head`) for Wikipedia,
-    Wikimedia, iShares and FRED; `yf_module`: the yfinance module (or a fake). `now`: the
-    clock used to decide whether `.info` fundamentals are current for `as_of`.
+    None for the live constituents. `state`: what the store holds (`live_state.read_state`);
+    None or empty = a first load. `history_start`: re-fetch stored tickers from this date
+    when it is earlier than their own window (a backfill). `http`: a requests-like session
+    (`get`, `head`) for Wikipedia, Wikimedia, iShares and FRED; `yf_module`: the yfinance
+    module; `yf_session`: the HTTP session yfinance uses (None: its own). `now`: the clock
+    used to decide whether Yahoo's fundamentals are current for `as_of`.
     """
     as_of_d = _as_date(as_of)
     required = set(required)
@@ -237,23 +315,23 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
     take(got, "universe")
     pairs = _pairs()
 
-    if history_start is None:
-        from scout_pipeline.calendar import sessions_back
-
-        start = sessions_back(as_of_d, yahoo.REFETCH_SESSIONS + 1)[0]
-    else:
-        start = _as_date(history_start)
-    notes.insert(0, f"live: as_of {as_of_d}, window {start}..{as_of_d}, "
-                    f"{len(universe_frame)} universe tickers")
-
+    state = state or StoredState()
+    backfill_from = _as_date(history_start) if history_start is not None else None
     # 3. prices (+ Yahoo rate series in the same fetch)
     rate_tickers = [t.upper() for t in yahoo_rates]
     universe_tickers = [str(t).upper() for t in universe_frame["ticker"]]
     pair_tickers = [str(t).upper() for t in pd.concat([pairs["lead"], pairs["base"]]).dropna()]
     price_tickers = list(dict.fromkeys(universe_tickers + pair_tickers))
-    got_prices = yahoo.fetch_prices(list(dict.fromkeys(price_tickers + rate_tickers)), start,
-                                    as_of_d, yf_module=yf_module, chunk_size=chunk_size,
-                                    sleep=sleep)
+    asset_types = dict(zip(universe_frame["ticker"].astype(str).str.upper(), universe_frame["asset_type"]))
+    fetch = dict(yf_module=yf_module, chunk_size=chunk_size, sleep=sleep, session=yf_session)
+    got_prices, restated, replaced, price_notes = _fetch_prices(
+        list(dict.fromkeys(price_tickers + rate_tickers)), asset_types, state, as_of_d, backfill_from, **fetch)
+    notes.extend(price_notes)
+    # FRED and pageviews follow the typical window of the stored tickers (a first load: the
+    # equities' depth); per-item windows matter for prices, where restatements happen
+    start = _common_start(state, as_of_d, backfill_from)
+    notes.insert(0, f"live: as_of {as_of_d}, {len(universe_frame)} universe tickers, "
+                    f"rates and attention from {start}")
     notes.extend(got_prices.notes)
     for f in got_prices.failures:
         if f.item in rate_tickers:
@@ -276,11 +354,12 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
     if not equities:
         notes.append("fundamentals: no equities in the universe")
     elif _fundamentals_current(as_of_d, now):
-        got_f = yahoo.fetch_fundamentals(equities, as_of_d, yf_module=yf_module, sleep=sleep)
+        got_f = yahoo_fundamentals.fetch_fundamentals(equities, as_of_d, state=state, yf_module=yf_module,
+                                                      session=yf_session, sleep=sleep)
         take(got_f, "fundamentals")
         fundamentals = got_f.frame
     else:
-        notes.append(f"fundamentals: skipped — Yahoo .info is current data, not as of {as_of_d}")
+        notes.append(f"fundamentals: skipped — Yahoo's fundamentals are current data, not as of {as_of_d}")
 
     # 5. rates
     rate_parts = [yahoo.rates_from_prices(got_prices.frame, rate_tickers)]
@@ -320,9 +399,12 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
         "universe": universe_frame,
         "pairs": pairs,
         "ingest_log": log,
+        "restatements": restated,
     }
-    # live is incremental: its frames are upserted on top of the stored history
-    data = SourceData(name=NAME, frames=frames, notes=notes, complete=False)
+    # live is incremental: its frames are upserted on top of the stored history, except the
+    # restated tickers, whose re-fetched history replaces theirs
+    data = SourceData(name=NAME, frames=frames, notes=notes, complete=False,
+                      replace={"prices": [t for t in replaced if t in price_tickers]})
     for f in failures[:MAX_NOTE_LINES]:
         data.notes.append(f"ingest: {f.source} {f.dataset} {f.item}: {f.status} — {f.reason}")
     if len(failures) > MAX_NOTE_LINES:

@@ -722,7 +722,8 @@ def load_sample(
 
     frames = {
         "prices": prices[columns("prices")],
-        "fundamentals": fundamentals[columns("fundamentals")],
+        # every synthetic snapshot is complete: its slow fields are as fresh as the rest
+        "fundamentals": fundamentals.assign(profile_as_of=fundamentals["as_of"])[columns("fundamentals")],
         "attention": attention[columns("attention")],
         "rates": rate_frame[columns("rates")],
         "universe": universe.reset_index(drop=True),

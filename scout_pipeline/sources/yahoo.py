@@ -49,6 +49,7 @@ PRICE_FIELDS = {
     "Open": "open", "High": "high", "Low": "low", "Close": "close",
     "Adj Close": "adj_close", "Volume": "volume",
 }
+EVENT_FIELDS = {"Dividends": "dividend", "Stock Splits": "split"}  # with actions=True
 RATE_TICKERS = ("ZQ=F", "^IRX")  # front-month 30-day fed funds future; 13-week T-bill yield
 REFETCH_SESSIONS = 5             # re-fetch this many sessions before the last stored date
 DEFAULT_CHUNK_SIZE = 50
@@ -152,16 +153,23 @@ def _typed_prices(frame: pd.DataFrame) -> pd.DataFrame:
 
 def frame_to_rows(data: pd.DataFrame | None, requested: Sequence[str],
                   start: dt.date, end: dt.date) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Turn one `yf.download` frame into long contract rows.
+    """`frame_to_rows_events` without the events."""
+    rows, missing, _ = frame_to_rows_events(data, requested, start, end)
+    return rows, missing
 
-    Returns (rows, missing) where missing maps each requested ticker that has no usable row to
-    the reason. Handles: (Price, Ticker) or (Ticker, Price) MultiIndex columns, a flat frame
+
+def frame_to_rows_events(data: pd.DataFrame | None, requested: Sequence[str], start: dt.date,
+                         end: dt.date) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
+    """Turn one `yf.download` frame into long contract rows, plus the split/dividend events.
+
+    Returns (rows, missing, events) where missing maps each requested ticker that has no
+    usable row to the reason. Handles: (Price, Ticker) or (Ticker, Price) MultiIndex columns, a flat frame
     for one ticker, tz-aware or naive index, all-NaN rows, a repeated last row, rows outside
     [start, end].
     """
     requested = list(requested)
     if data is None or len(data.index) == 0 or len(data.columns) == 0:
-        return empty_prices(), {t: "empty frame from Yahoo" for t in requested}
+        return empty_prices(), {t: "empty frame from Yahoo" for t in requested}, _typed_events()
 
     index = pd.DatetimeIndex(pd.to_datetime(data.index))
     if index.tz is not None:
@@ -179,9 +187,11 @@ def frame_to_rows(data: pd.DataFrame | None, requested: Sequence[str],
     elif not isinstance(cols, pd.MultiIndex) and len(requested) == 1:
         long = frame.assign(ticker=requested[0]).set_index("ticker", append=True)
     else:
-        return empty_prices(), {t: f"unexpected columns from Yahoo: {list(cols)[:4]}" for t in requested}
+        return (empty_prices(), {t: f"unexpected columns from Yahoo: {list(cols)[:4]}" for t in requested},
+                _typed_events())
 
-    long = long.rename(columns=PRICE_FIELDS).reindex(columns=list(PRICE_FIELDS.values()))
+    long = long.rename(columns={**PRICE_FIELDS, **EVENT_FIELDS})
+    long = long.reindex(columns=[*PRICE_FIELDS.values(), *EVENT_FIELDS.values()])
     long = long.apply(pd.to_numeric, errors="coerce").reset_index()
     long["ticker"] = long["ticker"].astype(str).str.upper()
     returned = set(long["ticker"])
@@ -200,9 +210,26 @@ def frame_to_rows(data: pd.DataFrame | None, requested: Sequence[str],
             missing[t] = ("no rows in window (delisted, wrong symbol, no trading, "
                           "or blocked by Yahoo)")
     if long.empty:
-        return empty_prices(), missing
+        return empty_prices(), missing, _typed_events()
     long["source"] = SOURCE
-    return _typed_prices(long.sort_values(["ticker", "date"], kind="stable")), missing
+    events = long[(long["dividend"].fillna(0) > 0) | (long["split"].fillna(0) > 0)]
+    return _typed_prices(long.sort_values(["ticker", "date"], kind="stable")), missing, _typed_events(events)
+
+
+EVENT_COLUMNS = ["ticker", "date", "dividend", "split"]
+
+
+def _typed_events(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Split and dividend events Yahoo reported with the bars (yfinance `actions=True`:
+    'Dividends' is the amount, 'Stock Splits' the ratio, 0 on other days)."""
+    if frame is None:
+        frame = pd.DataFrame(columns=EVENT_COLUMNS)
+    out = frame.reindex(columns=EVENT_COLUMNS).copy()
+    out["ticker"] = out["ticker"].astype(object)
+    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
+    for col in ("dividend", "split"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").fillna(0.0).astype("float64")
+    return out.reset_index(drop=True)
 
 
 YF_LOGGER = "yfinance"  # yfinance's `utils.get_yf_logger()`
@@ -236,20 +263,31 @@ class _LoggedErrors(logging.Handler):
 
 
 def _download(yf, chunk: list[str], start: dt.date, end: dt.date, *, threads: bool | int,
-              timeout: float) -> tuple[pd.DataFrame | None, dict[str, str]]:
+              timeout: float, session: Any = None) -> tuple[pd.DataFrame | None, dict[str, str]]:
     """One `yf.download` call: (frame, {ticker: error yfinance logged instead of raising})."""
     logged = _LoggedErrors()
     logger = logging.getLogger(YF_LOGGER)
+    # The logged errors are the only trace of a swallowed rate limit: a user who silenced
+    # yfinance (level CRITICAL, or disabled) must not turn a wave into "missing". Lower the
+    # level for the call only, and keep the records from their handlers while it is lowered.
+    saved = (logger.level, logger.disabled, logger.propagate)
+    if logger.disabled or logger.getEffectiveLevel() > logging.ERROR:
+        logger.setLevel(logging.ERROR)
+        logger.disabled = False
+        logger.propagate = False
     logger.addHandler(logged)
     try:
-        data = _call_download(yf, chunk, start, end, threads=threads, timeout=timeout)
+        data = _call_download(yf, chunk, start, end, threads=threads, timeout=timeout, session=session)
     finally:
         logger.removeHandler(logged)
+        logger.setLevel(saved[0])
+        logger.disabled, logger.propagate = saved[1], saved[2]
     return data, logged.by_ticker
 
 
 def _call_download(yf, chunk: list[str], start: dt.date, end: dt.date, *, threads: bool | int,
-                   timeout: float) -> pd.DataFrame | None:
+                   timeout: float, session: Any = None) -> pd.DataFrame | None:
+    extra = {"session": session} if session is not None else {}
     return yf.download(
         tickers=chunk,
         start=start.isoformat(),
@@ -257,7 +295,7 @@ def _call_download(yf, chunk: list[str], start: dt.date, end: dt.date, *, thread
         interval="1d",
         auto_adjust=False,
         back_adjust=False,
-        actions=False,
+        actions=True,  # Dividends / Stock Splits columns: restatement evidence, same request
         group_by="column",
         multi_level_index=True,
         ignore_tz=True,
@@ -268,18 +306,21 @@ def _call_download(yf, chunk: list[str], start: dt.date, end: dt.date, *, thread
         progress=False,
         threads=threads,
         timeout=timeout,
+        **extra,
     )
 
 
 def _fetch_chunk(yf, chunk: list[str], start: dt.date, end: dt.date, *, max_attempts: int,
                  sleep: Sleep, rng: random.Random | None, threads: bool | int, timeout: float,
-                 backoff_base: float) -> tuple[pd.DataFrame, dict[str, tuple[str, str]], bool]:
+                 backoff_base: float, session: Any = None,
+                 ) -> tuple[pd.DataFrame, dict[str, tuple[str, str]], bool, pd.DataFrame]:
     """One chunk with bounded retries. Returns (rows, missing {ticker: (status, reason)},
-    exhausted) — exhausted is True when every attempt was rate-limited, errored or empty."""
+    exhausted, events) — exhausted is True when every attempt was rate-limited, errored or empty."""
     status, reason = FAILED, "not attempted"
     for attempt in range(1, max_attempts + 1):
         try:
-            data, logged = _download(yf, chunk, start, end, threads=threads, timeout=timeout)
+            data, logged = _download(yf, chunk, start, end, threads=threads, timeout=timeout,
+                                     session=session)
         except Exception as exc:  # noqa: BLE001 - any provider error is retried, then recorded
             if is_rate_limit(exc):
                 status = RATE_LIMITED
@@ -287,9 +328,9 @@ def _fetch_chunk(yf, chunk: list[str], start: dt.date, end: dt.date, *, max_atte
             else:
                 status, reason = FAILED, f"download error after {attempt} attempt(s): {exc!r}"
         else:
-            rows, missing = frame_to_rows(data, chunk, start, end)
+            rows, missing, events = frame_to_rows_events(data, chunk, start, end)
             if not rows.empty:
-                return rows, {t: _why_missing(r, logged.get(t)) for t, r in missing.items()}, False
+                return rows, {t: _why_missing(r, logged.get(t)) for t, r in missing.items()}, False, events
             limited = [t for t in chunk if is_rate_limit_text(logged.get(t))]
             if limited:  # yfinance swallowed YFRateLimitError and returned an empty frame
                 status = RATE_LIMITED
@@ -304,7 +345,7 @@ def _fetch_chunk(yf, chunk: list[str], start: dt.date, end: dt.date, *, max_atte
                     reason += f"; yfinance logged: {first}"
         if attempt < max_attempts:
             sleep(backoff_delay(attempt, base=backoff_base, rng=rng))
-    return empty_prices(), {t: (status, reason) for t in chunk}, True
+    return empty_prices(), {t: (status, reason) for t in chunk}, True, _typed_events()
 
 
 def _why_missing(reason: str, logged: str | None) -> tuple[str, str]:
@@ -314,25 +355,33 @@ def _why_missing(reason: str, logged: str | None) -> tuple[str, str]:
     return MISSING, reason + (f"; yfinance logged: {logged}" if logged else "")
 
 
+COOLDOWNS = (30.0, 120.0)  # seconds to wait out a wave before resuming the remaining chunks
+
+
 def fetch_prices(tickers: Iterable[str], start: dt.date | str, end: dt.date | str, *,
                  yf_module: Any = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
                  max_attempts: int = 4, retry_missing: bool = True, abort_after: int = 2,
+                 cooldowns: Sequence[float] = COOLDOWNS,
                  threads: bool | int = False, timeout: float = 20.0,
                  backoff_base: float = 2.0, sleep: Sleep = time.sleep,
-                 rng: random.Random | None = None, dataset: str = "prices") -> FetchResult:
+                 rng: random.Random | None = None, dataset: str = "prices",
+                 session: Any = None) -> FetchResult:
     """Daily bars for `tickers` from `start` to `end`, both inclusive, as `prices` rows.
 
-    `start` is normally the last stored date minus ~5 sessions (see `refetch_start`): the
-    overlap is re-fetched and upserted, which repairs late corrections and repeated rows.
     Chunks of `chunk_size` tickers; an empty chunk or `YFRateLimitError` is retried up to
-    `max_attempts` times with backoff + jitter; after `abort_after` consecutive exhausted chunks
-    the rest are skipped (recorded, not attempted). Tickers missing from a partial answer get
-    one more try together (`retry_missing`), then a failure record with the reason.
+    `max_attempts` times with backoff + jitter. After `abort_after` consecutive exhausted
+    chunks a rate-limit wave is assumed: the fetch waits out each of `cooldowns` (seconds)
+    and resumes where it stopped, keeping what it already has; when the cooldowns are spent
+    the rest is skipped (recorded; the run-level retry counts `skipped` as retryable).
+    Tickers missing from a partial answer get one more try together (`retry_missing`), then
+    a failure record with the reason. `result.events` holds the split and dividend events
+    Yahoo reported in the window. `session`: the HTTP session yfinance uses (None: its own).
     """
     yf = _yf(yf_module)
     start_d, end_d = _as_date(start), _as_date(end)
     wanted = _normalize_tickers(tickers)
     result = FetchResult(frame=empty_prices(), requested=len(wanted))
+    result.events = _typed_events()
     if not wanted:
         return result
     if start_d > end_d:
@@ -340,38 +389,56 @@ def fetch_prices(tickers: Iterable[str], start: dt.date | str, end: dt.date | st
         return result
 
     parts: list[pd.DataFrame] = []
+    events: list[pd.DataFrame] = []
     missing: dict[str, tuple[str, str]] = {}
     retryable: list[str] = []
     exhausted_run = 0
+    waits = list(cooldowns)
     chunks = _chunks(wanted, chunk_size)
-    for n, chunk in enumerate(chunks):
+    kw = dict(sleep=sleep, rng=rng, threads=threads, timeout=timeout, backoff_base=backoff_base,
+              session=session)
+    n = 0
+    while n < len(chunks):
         if abort_after and exhausted_run >= abort_after:
+            if waits:
+                wait = waits.pop(0)
+                result.notes.append(f"{dataset}: {exhausted_run} consecutive chunks empty or "
+                                    f"rate-limited (a Yahoo wave?); waiting {wait:g} s, then resuming "
+                                    f"with the {sum(len(c) for c in chunks[n:])} tickers left")
+                sleep(wait)
+                # the exhausted chunks get another try after the wait
+                n -= exhausted_run
+                exhausted_run = 0
+                continue
             rest = [t for c in chunks[n:] for t in c]
             for t in rest:
                 missing[t] = (SKIPPED, f"not attempted: {exhausted_run} consecutive chunks came "
-                              "back empty or rate-limited")
+                              f"back empty or rate-limited after {len(cooldowns)} cooldown(s)")
             result.notes.append(f"{dataset}: stopped after {exhausted_run} consecutive empty/"
                                 f"rate-limited chunks; {len(rest)} tickers not attempted")
             break
-        rows, chunk_missing, exhausted = _fetch_chunk(
-            yf, chunk, start_d, end_d, max_attempts=max_attempts, sleep=sleep, rng=rng,
-            threads=threads, timeout=timeout, backoff_base=backoff_base)
+        chunk = chunks[n]
+        rows, chunk_missing, exhausted, ev = _fetch_chunk(yf, chunk, start_d, end_d,
+                                                          max_attempts=max_attempts, **kw)
         exhausted_run = exhausted_run + 1 if exhausted else 0
         parts.append(rows)
+        events.append(ev)
+        for t in chunk:
+            missing.pop(t, None)  # a retried chunk's earlier verdict is superseded
         missing.update(chunk_missing)
         if not exhausted:
             retryable.extend(chunk_missing)
+        n += 1
 
     if retry_missing and retryable:
-        for chunk in _chunks(retryable, chunk_size):
-            rows, still, _ = _fetch_chunk(
-                yf, chunk, start_d, end_d, max_attempts=1, sleep=sleep, rng=rng,
-                threads=threads, timeout=timeout, backoff_base=backoff_base)
+        for chunk in _chunks(list(dict.fromkeys(retryable)), chunk_size):
+            rows, still, _, ev = _fetch_chunk(yf, chunk, start_d, end_d, max_attempts=1, **kw)
             parts.append(rows)
+            events.append(ev)
             for t in chunk:
                 if t not in still:
                     missing.pop(t, None)
-                else:
+                elif t in missing:
                     missing[t] = (missing[t][0], missing[t][1] + "; retried once")
 
     frames = [p for p in parts if not p.empty]
@@ -379,6 +446,10 @@ def fetch_prices(tickers: Iterable[str], start: dt.date | str, end: dt.date | st
         prices = pd.concat(frames, ignore_index=True)
         prices = prices.drop_duplicates(subset=["ticker", "date"], keep="last")
         result.frame = _typed_prices(prices.sort_values(["ticker", "date"]))
+    found = [e for e in events if not e.empty]
+    if found:
+        result.events = _typed_events(pd.concat(found, ignore_index=True)
+                                      .drop_duplicates(subset=["ticker", "date"], keep="last"))
     result.failures = [Failure(SOURCE, dataset, t, status, reason)
                        for t, (status, reason) in missing.items()]
     if missing:
@@ -469,6 +540,7 @@ def _typed_fundamentals(rows: list[dict[str, Any]]) -> pd.DataFrame:
             frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
         else:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame["profile_as_of"] = pd.to_datetime(frame["profile_as_of"]).astype("datetime64[ns]")
     frame["source"] = frame["source"].astype(object)
     return frame.reset_index(drop=True)
 

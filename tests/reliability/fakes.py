@@ -231,6 +231,17 @@ class FakeYF:
                 per[t] = bars[(bars.index >= lo) & (bars.index < hi)].copy()
         return download_shape(per)
 
+    @property
+    def data(self):
+        """`yfinance.data`: quote and quoteSummary JSON from the `.info` dicts (faults apply
+        to the per-ticker quoteSummary request, as they did to `.info`)."""
+        from tests.sources.yf_data_fake import data_module
+
+        def quote(t):
+            return self.infos.get(t, default_info(t))
+
+        return data_module(lambda t: self.Ticker(t).info, quote)
+
     def Ticker(self, symbol):  # noqa: N802 - yfinance's spelling
         fake = self
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.sources.yf_data_fake import data_module
 from scout_pipeline.sources import constituents as cons
 from scout_pipeline.sources import live
 from scout_pipeline.sources.contracts import columns
@@ -57,7 +58,8 @@ def fake_yf(missing: set[str] = frozenset(), infos: dict | None = None) -> Simpl
             self.info = (infos or {}).get(symbol, {"marketCap": 1e9, "forwardEps": 1.0,
                                                    "sector": "Technology"})
 
-    return SimpleNamespace(download=download, Ticker=Ticker, calls=calls)
+    return SimpleNamespace(download=download, Ticker=Ticker, calls=calls,
+                           data=data_module(lambda t: Ticker(t).info))
 
 
 class FakeResponse:
@@ -167,14 +169,17 @@ def test_a_full_day_from_every_provider():
                           sleep=lambda s: None, now=AFTER_CLOSE)
     assert data.name == "live"
     assert set(data.frames) == {"prices", "fundamentals", "attention", "rates", "universe",
-                                "pairs", "ingest_log"}
-    # prices: universe + pair series, default window = as_of minus 5 sessions, nothing later
+                                "pairs", "ingest_log", "restatements"}
+    # prices: universe + pair series, nothing later than as_of; nothing stored, so a first
+    # load: index/ETF/future series from 99 years back (all Yahoo has), equities 3 years
     prices = data.frames["prices"]
     assert set(prices["ticker"]) == set(UNIVERSE["ticker"]) | PAIR_SERIES
     assert "^IRX" not in set(prices["ticker"])  # a rate series only
-    assert prices["date"].min() == pd.Timestamp("2024-12-30")
+    assert prices["date"].min() == pd.Timestamp("2024-12-27")
     assert prices["date"].max() == pd.Timestamp(AS_OF)
-    assert yf.calls[0][1]["start"] == "2024-12-30" and yf.calls[0][1]["end"] == "2025-01-08"
+    starts = {t: kw["start"] for tickers, kw in yf.calls for t in tickers}
+    assert starts["AAPL"] == "2022-01-07" and starts["^RUT"] == starts["^IRX"] == "1926-01-07"
+    assert {kw["end"] for _, kw in yf.calls} == {"2025-01-08"}
     # fundamentals for the equities, stamped with the as-of session
     fundamentals = data.frames["fundamentals"].set_index("ticker")
     assert sorted(fundamentals.index) == ["AAPL", "CPRX"]
@@ -258,7 +263,7 @@ def test_constituents_hosts_down_use_the_bundles_and_say_so():
     log = data.frames["ingest_log"]
     assert set(log.loc[log["status"] == FALLBACK, "item"]) == {"sp500", "sp600", "russell2000"}
     assert any("bundled default dated 2025-06-30" in n for n in data.notes)
-    assert data.frames["prices"]["date"].min() == pd.Timestamp("2025-01-06")
+    assert data.frames["prices"]["date"].max() == pd.Timestamp(AS_OF)
     assert set(data.frames["attention"]["term"]) >= {"Apple Inc.", "Shake Shack"}
     assert not any(u.startswith("https://en.wikipedia.org") for u in http.gets)
 

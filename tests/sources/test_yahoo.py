@@ -106,7 +106,7 @@ def test_download_is_called_with_every_option_explicit():
     yahoo.fetch_prices(["spy"], "2025-01-02", "2025-01-06", yf_module=yf, sleep=lambda s: None)
     tickers, kw = yf.calls[0]
     assert tickers == ["SPY"]
-    assert kw["auto_adjust"] is False and kw["actions"] is False and kw["repair"] is False
+    assert kw["auto_adjust"] is False and kw["actions"] is True and kw["repair"] is False
     assert kw["group_by"] == "column" and kw["multi_level_index"] is True
     assert kw["progress"] is False and kw["threads"] is False and kw["interval"] == "1d"
     assert kw["start"] == "2025-01-02" and kw["end"] == "2025-01-07"  # yfinance's end is exclusive
@@ -187,13 +187,35 @@ def test_empty_frames_are_retried_a_bounded_number_of_times_then_the_rest_skippe
     slept, sleep = no_sleep()
     yf = fake_yf()  # every download answers an empty frame
     got = yahoo.fetch_prices(["A", "B", "C", "D"], "2025-01-02", "2025-01-06", yf_module=yf,
-                             chunk_size=1, max_attempts=2, abort_after=2, sleep=sleep,
+                             chunk_size=1, max_attempts=2, abort_after=2, cooldowns=(), sleep=sleep,
                              rng=random.Random(0))
     assert [c[0] for c in yf.calls] == [["A"], ["A"], ["B"], ["B"]]
     assert len(slept) == 2 and all(2.0 <= s < 3.0 for s in slept)
     status = {f.item: f.status for f in got.failures}
     assert status == {"A": MISSING, "B": MISSING, "C": SKIPPED, "D": SKIPPED}
     assert got.frame.empty and list(got.frame.columns) == columns("prices")
+
+
+def test_a_wave_is_waited_out_and_the_fetch_resumes_where_it_stopped():
+    """Two chunks come back empty (a wave), the fetch waits its cooldown, tries those two
+    again and goes on: nothing is skipped and nothing fetched before the wave is fetched twice."""
+    slept, sleep = no_sleep()
+    answers = {"A": 1, "B": 2, "C": 2}  # how many calls each ticker answers empty first
+    row = [("2025-01-02", 1, 1, 1, 1, 1, 10)]
+
+    def answer(tickers):
+        t = tickers[0]
+        answers[t] = answers.get(t, 0) - 1
+        return download_frame({t: row}) if answers[t] < 0 else download_frame({t: []})
+
+    yf = fake_yf(*[answer] * 20)
+    got = yahoo.fetch_prices(["A", "B", "C", "D"], "2025-01-02", "2025-01-06", yf_module=yf,
+                             chunk_size=1, max_attempts=2, abort_after=2, cooldowns=(60.0,),
+                             sleep=sleep, rng=random.Random(0))
+    assert got.failures == [] and sorted(got.frame["ticker"]) == ["A", "B", "C", "D"]
+    assert 60.0 in slept
+    assert [c[0][0] for c in yf.calls] == ["A", "A", "B", "B", "C", "C", "B", "C", "D"]
+    assert any("waiting 60 s" in n for n in got.notes)
 
 
 def test_persistent_rate_limit_recorded_per_ticker():

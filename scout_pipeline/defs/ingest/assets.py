@@ -28,15 +28,16 @@ def _is_transient(exc: Exception) -> bool:
     from scout_pipeline.sources.errors import DatasetFailed, SourceUnavailable
 
     if isinstance(exc, DatasetFailed):
-        # worth another pull when most items errored or were rate-limited (a wave passes);
-        # not when the provider answered "no data" (delisted tickers stay missing)
-        from scout_pipeline.sources.errors import FAILED, RATE_LIMITED
+        # worth another pull when most items errored, were rate-limited or were never tried
+        # (skipped after a wave outlasted the fetch's own cooldowns); not when the provider
+        # answered "no data" (delisted tickers stay missing)
+        from scout_pipeline.sources.errors import FAILED, RATE_LIMITED, SKIPPED
 
         log = exc.ingest_log
         if log is None or log.empty:
             return True
         mine = log[log["dataset"] == exc.dataset]
-        return int(mine["status"].isin([FAILED, RATE_LIMITED]).sum()) * 2 > len(mine)
+        return int(mine["status"].isin([FAILED, RATE_LIMITED, SKIPPED]).sum()) * 2 > len(mine)
     if isinstance(exc, SourceUnavailable):
         return False
     return isinstance(exc, (requests.RequestException, ConnectionError, TimeoutError)) or \
@@ -73,7 +74,8 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
             # a key delivered twice would collapse in the upsert: keep the copies for the gate
             frame = gate.set_aside_duplicates(con, context.run_id, dataset, frame, loaded_at)
             written, deleted = store.upsert_counts(con, dataset, frame, loaded_at,
-                                                   replace_all=data.complete or dataset in _SNAPSHOT_TABLES)
+                                                   replace_all=data.complete or dataset in _SNAPSHOT_TABLES,
+                                                   replace_keys=data.replace.get(dataset))
         faults.point("ingest.after_upsert", dataset)
         meta["duplicate_rows"] = gate.log_ingest(con, context.run_id, dataset, loaded_at, written)
         log = data.get("ingest_log")
@@ -84,6 +86,15 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
                         "FROM ingest_log_rows", [context.run_id])
             con.unregister("ingest_log_rows")
             meta["ingest_failures"] = len(log)
+        restated = data.get("restatements")
+        if dataset == "prices" and restated is not None and len(restated):
+            # what the provider restated and what was replaced, for BI users and the next reader
+            con.register("restated_rows", restated)
+            con.execute("INSERT INTO raw.restatements SELECT ?, ?, ticker, reason, factor, event_date, "
+                        "rows, first_date, last_date, now() FROM restated_rows",
+                        [context.run_id, scout.as_of_date(context.run.tags)])
+            con.unregister("restated_rows")
+            meta["restatements"] = len(restated)
         total = con.execute(f"SELECT count(*) FROM raw.{dataset}").fetchone()[0]
         meta.update({"rows_written": written, "rows_deleted": deleted, "dagster/row_count": total,
                      "source": data.name})

@@ -13,7 +13,8 @@ FROM marts.relative_strength_streaks
 
 SUITE = Suite(
     schema="marts", table="relative_strength_streaks", key=KEY,
-    doc="Streaks: never zero, start on or before their date, records at least as long as the current streak.",
+    doc="Streaks: never zero, start on or before their date, records at least as long as the current streak "
+        "and measured from a known history_start.",
     batches=(Batch("rows", SQL, show=KEY, expectations=(
         not_null("streak_days"),
         not_in_set("streak_days", [0], "streak_days_not_zero", doc="streak_days is never 0 (signed run length)"),
@@ -25,5 +26,9 @@ SUITE = Suite(
                doc="abs(prior_comparable_days) >= abs(streak_days) where a prior streak exists"),
         a_ge_b("longest_length", "streak_length", "longest_at_least_current",
                doc="abs(longest_streak_days) >= abs(streak_days)"),
+        not_null("history_start",
+                 doc="history_start (where the loaded history, and every record, starts) is never null"),
+        a_ge_b("streak_start", "history_start", "streak_start_not_before_history_start",
+               doc="streak_start >= history_start (records are measured from history_start)"),
     )),),
 )
