@@ -273,6 +273,7 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
               preflight_timeout: float = 5.0, chunk_size: int = yahoo.DEFAULT_CHUNK_SIZE,
               fred_series: Iterable[str] = fred.DEFAULT_SERIES,
               yahoo_rates: Iterable[str] = yahoo.RATE_TICKERS,
+              profile_rotation: int = yahoo_fundamentals.PROFILE_ROTATION,
               required: Iterable[str] = REQUIRED) -> SourceData:
     """One trading day from the live providers (see the module docstring).
 
@@ -355,7 +356,8 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
         notes.append("fundamentals: no equities in the universe")
     elif _fundamentals_current(as_of_d, now):
         got_f = yahoo_fundamentals.fetch_fundamentals(equities, as_of_d, state=state, yf_module=yf_module,
-                                                      session=yf_session, sleep=sleep)
+                                                      session=yf_session, sleep=sleep,
+                                                      rotation=profile_rotation)
         take(got_f, "fundamentals")
         fundamentals = got_f.frame
     else:

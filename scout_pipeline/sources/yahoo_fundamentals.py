@@ -167,28 +167,25 @@ def fetch_fundamentals(tickers: Iterable[str], as_of: dt.date | str, *, state: S
     no_quote: list[str] = []
     carried = 0
     for t in wanted:
+        # A row exists when Yahoo answered for the ticker today (quote fields, or a profile
+        # fetched today). A stored profile only fills a row that exists: carried forward on
+        # its own it would pose as a snapshot of today, and hide the last real quote fields.
         info = dict(quotes.get(t, {}))
         if t in profiles:
             info.update(profiles[t])
         row = info_to_row(t, info, as_of_d) if info else None
-        if row is not None:
-            for col in PROFILE_FIELDS:  # the profile's fields come from the profile only
-                if t not in profiles:
-                    row[col] = None
-        if t in profiles and row is not None:
-            row["profile_as_of"] = pd.Timestamp(as_of_d)
-        elif t in stored_by:  # carry the last stored profile forward, with its date
-            prof = stored_by[t]
-            row = row or {"ticker": t, "as_of": pd.Timestamp(as_of_d), "source": SOURCE,
-                          **{c: None for c in QUOTE_FIELDS}}
-            row.update({c: prof.get(c) for c in PROFILE_FIELDS})
-            row["profile_as_of"] = pd.Timestamp(prof["profile_as_of"])
-            carried += 1
         if row is None:
             status, reason = quote_failed.get(t) or profile_failed.get(t) or (
-                MISSING, "not in Yahoo's quote answer and no profile")
+                MISSING, "absent from Yahoo's quote answer" + (", profile empty" if t in todo else ""))
             failures.append(Failure(SOURCE, "fundamentals", t, status, reason))
             continue
+        if t in profiles:
+            row["profile_as_of"] = pd.Timestamp(as_of_d)
+        else:
+            prof = stored_by.get(t, {})
+            row.update({c: prof.get(c) for c in PROFILE_FIELDS})  # carried forward, or null
+            row["profile_as_of"] = pd.Timestamp(prof["profile_as_of"]) if prof else None
+            carried += bool(prof)
         if t not in quotes:
             no_quote.append(t)
         rows.append(row)

@@ -59,7 +59,9 @@ rotation AS (
                            THEN ', the longest run since ' || strftime(t.prior_comparable_end, '%Y-%m-%d')
                                 || ' (' || abs(t.prior_comparable_days)
                                 || CASE WHEN abs(t.prior_comparable_days) = 1 THEN ' session)' ELSE ' sessions)' END
-                           ELSE ', the longest run on record' END
+                           -- no earlier comparable streak in the loaded history: bounded by where it starts
+                           ELSE ', the longest run in the data, which starts '
+                                || strftime(t.history_start, '%Y-%m-%d') END
            END AS headline,
            t.streak_days::DOUBLE AS value,
            CASE
@@ -68,7 +70,8 @@ rotation AS (
                     || t.lead_name || ' ' || printf('%+.2f%%', 100 * t.lead_return) || ', '
                     || t.base_raw || ' ' || printf('%+.2f%%', 100 * t.base_return)
                     || '; streak started ' || strftime(t.streak_start, '%Y-%m-%d')
-                    || '; longest on record: ' || abs(t.longest_streak_days) || ' sessions '
+                    || '; longest since the data starts (' || strftime(t.history_start, '%Y-%m-%d') || '): '
+                    || abs(t.longest_streak_days) || ' sessions '
                     || CASE WHEN t.longest_streak_days > 0 THEN 'ahead' ELSE 'behind' END
                     || ', ended ' || strftime(t.longest_streak_end, '%Y-%m-%d') || '.'
            END AS detail

@@ -14,17 +14,19 @@
 -- @column outperformed: true when the lead's return was strictly higher (a tie counts as not outperforming).
 -- @column streak_days: signed run length: +n = lead ahead n sessions running, -n = behind n sessions running; never 0.
 -- @column streak_start: first session of the current streak.
--- @column prior_comparable_end: end of the most recent earlier streak in the same direction at least as long as the current one (null when none on record).
--- @column prior_comparable_days: signed length of that earlier streak.
--- @column longest_streak_days: signed length of the longest streak in the same direction on record up to this date (the current one included).
--- @column longest_streak_end: last session of that longest streak (the most recent one when tied).
+-- @column prior_comparable_end: end of the most recent earlier streak in the same direction at least as long as the current one, on record, where "on record" means in the loaded history, from history_start; null when that history has none (on a short history this does not mean there never was one).
+-- @column prior_comparable_days: signed length of that earlier streak (on record = in the loaded history, from history_start; null when none).
+-- @column longest_streak_days: signed length of the longest streak in the same direction on record up to this date (the current one included), where "on record" means in the loaded history, from history_start, not the series' whole life.
+-- @column longest_streak_end: last session of that longest streak (the most recent one when tied); on record = in the loaded history, from history_start.
+-- @column history_start: first session both series have in the loaded data (up to the as-of day): the start of the history that prior_comparable_* and longest_* are measured against. A claim like "the longest on record" holds only from this date; a streak already running on the session after it may have begun earlier.
 WITH closes AS (
     SELECT ticker, date, adj_close AS px
     FROM staging.stg_prices
     WHERE date <= $as_of AND adj_close > 0
 ),
 joined AS (
-    SELECT p.pair_id, p.lead, p.base, p.label, l.date, l.px AS lead_close, b.px AS base_close
+    SELECT p.pair_id, p.lead, p.base, p.label, l.date, l.px AS lead_close, b.px AS base_close,
+           min(l.date) OVER (PARTITION BY p.pair_id) AS history_start
     FROM staging.stg_pairs p
     JOIN closes l ON l.ticker = p.lead
     JOIN closes b ON b.ticker = p.base AND b.date = l.date
@@ -90,7 +92,8 @@ SELECT n.pair_id, n.date, n.lead, n.base, n.label,
        n.dir * p.prior_days AS prior_comparable_days,
        n.dir * greatest(n.run_length, coalesce(r.best_before.days, 0)) AS longest_streak_days,
        CASE WHEN r.best_before IS NULL OR n.run_length >= r.best_before.days THEN n.date
-            ELSE r.best_before.end_date END AS longest_streak_end
+            ELSE r.best_before.end_date END AS longest_streak_end,
+       n.history_start
 FROM numbered n
 JOIN records r USING (pair_id, streak_id)
 LEFT JOIN prior p USING (pair_id, date)

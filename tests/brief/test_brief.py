@@ -54,3 +54,28 @@ def test_scout_brief_prints_and_refuses_unknown_day(sample_warehouse, capsys):
 def test_brief_without_a_published_warehouse_says_so(tmp_path):
     with pytest.raises(brief.BriefError, match="run `scout run` first"):
         brief.render(tmp_path)
+
+
+def test_rotation_chart_bounds_a_record_by_the_loaded_history(con, tmp_path, monkeypatch):
+    """No earlier comparable streak in the data: the chart's current-streak label says the run
+    is the longest in the data and names where the data starts."""
+    from scout_pipeline import calendar
+    from scout_pipeline.build import build_all
+    from tests.conftest import load, run_params
+
+    days = calendar.sessions("2026-03-02", "2026-03-31")[:5]
+    load(con, "prices", [{"ticker": t, "date": d, "close": c} for d, i in zip(days, range(5))
+                         for t, c in (("^RUT", 100.0 + i), ("^GSPC", 100.0))])
+    load(con, "pairs", [{"pair_id": "smallcap_vs_largecap", "lead": "^RUT", "base": "^GSPC",
+                         "label": "Russell 2000 vs S&P 500"}])
+    build_all(con, run_params(days[-1]))
+    labels = []
+
+    def keep_labels(plt, fig, path, title, synthetic):
+        labels.extend(t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
+        plt.close(fig)
+
+    monkeypatch.setattr(brief, "_save", keep_labels)
+    chart = brief.chart_rotation(con, tmp_path, synthetic=False)
+    assert chart.series == ["ratio", "current streak"]
+    assert f"current streak: ahead 4 sessions, longest in the data (from {days[0]})" in labels

@@ -43,11 +43,58 @@ def test_live_streak(con):
     assert rotation["detail"].startswith(f"Russell 2000 vs S&P 500 (^RUT vs ^GSPC) on {DAYS[6]}: Russell 2000 +1.00%")
 
 
-def test_record_streak(con):
+def test_record_streak_names_where_the_data_starts(con):
     _load_pair(con)
     build_all(con, run_params(DAYS[3]))
-    assert _brief(con)["rotation"]["headline"] == (
-        "Russell 2000 ahead of the S&P 500 for 3 sessions, the longest run on record")
+    rotation = _brief(con)["rotation"]
+    assert rotation["headline"] == (
+        f"Russell 2000 ahead of the S&P 500 for 3 sessions, the longest run in the data, which starts {DAYS[0]}")
+    assert rotation["detail"].endswith(
+        f"longest since the data starts ({DAYS[0]}): 3 sessions ahead, ended {DAYS[3]}.")
+
+
+# A longer history: ahead 4 (d1-d4), behind 1 (d5), ahead 3 (d6-d8), against a flat ^GSPC.
+LONG_DAYS = calendar.sessions("2026-03-02", "2026-03-31")[:9]
+LONG_RETURNS = [None, 0.01, 0.01, 0.01, 0.01, -0.01, 0.01, 0.01, 0.01]
+
+
+def _load_history(con, first: int = 0):
+    """The long history, loaded from session `first` on (a short load of the same market)."""
+    level, rows = 100.0, []
+    for i, (d, r) in enumerate(zip(LONG_DAYS, LONG_RETURNS)):
+        level = level if r is None else level * (1 + r)
+        if i >= first:
+            rows += [{"ticker": "^RUT", "date": d, "close": level}, {"ticker": "^GSPC", "date": d, "close": 100.0}]
+    load(con, "prices", rows)
+    load(con, "pairs", [{"pair_id": "smallcap_vs_largecap", "lead": "^RUT", "base": "^GSPC",
+                         "label": "Russell 2000 vs S&P 500"}])
+
+
+def test_full_history_finds_the_earlier_streak(con):
+    _load_history(con)
+    build_all(con, run_params(LONG_DAYS[8]))
+    rotation = _brief(con)["rotation"]
+    assert rotation["headline"] == (
+        f"Russell 2000 ahead of the S&P 500 for 3 sessions, the longest run since {LONG_DAYS[4]} (4 sessions)")
+    assert rotation["detail"].endswith(
+        f"longest since the data starts ({LONG_DAYS[0]}): 4 sessions ahead, ended {LONG_DAYS[4]}.")
+
+
+def test_short_history_names_its_start_instead_of_claiming_a_record(con):
+    """Issue 13: the same day on a load that starts after the earlier 4-session streak. The
+    3-session run is the longest *in the data*, and the brief says where the data starts."""
+    from scout_pipeline.report import headline_streak
+
+    _load_history(con, first=5)
+    build_all(con, run_params(LONG_DAYS[8]))
+    rotation = _brief(con)["rotation"]
+    assert rotation["headline"] == (
+        f"Russell 2000 ahead of the S&P 500 for 3 sessions, the longest run in the data, which starts {LONG_DAYS[5]}")
+    assert rotation["detail"].endswith(
+        f"longest since the data starts ({LONG_DAYS[5]}): 3 sessions ahead, ended {LONG_DAYS[8]}.")
+    for text in (rotation["headline"], rotation["detail"]):
+        assert "on record" not in text
+    assert headline_streak(con).endswith(f"longest in the data, which starts {LONG_DAYS[5]}")
 
 
 def test_broken_streak(con):

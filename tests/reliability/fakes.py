@@ -407,6 +407,7 @@ class Providers:
     chunk_size: int = 8
     extra: list[tuple] = field(default_factory=list)  # more UNIVERSE_ROWS-shaped rows
     loads: list[dict] = field(default_factory=list)  # one per load_live call (per attempt)
+    profile_rotation: int | None = None  # None: the source's default
 
 
 def install(monkeypatch, providers: Providers) -> Providers:
@@ -422,6 +423,7 @@ def install(monkeypatch, providers: Providers) -> Providers:
         return original(as_of, history_start=history_start, universe=universe(providers.extra),
                         http=providers.http, yf_module=providers.yf, sleep=lambda s: None,
                         now=providers.now, preflight_timeout=0.5, chunk_size=providers.chunk_size,
+                        **({"profile_rotation": providers.profile_rotation} if providers.profile_rotation else {}),
                         **kwargs)
 
     wrapper.real_load_live = original

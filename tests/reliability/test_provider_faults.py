@@ -196,18 +196,20 @@ def test_a_provider_raising_mid_batch(wh, monkeypatch, capsys):
 # --------------------------------------------------------------------------- b. rate-limit waves
 
 def test_rate_limit_wave_that_ends_gives_a_complete_day(wh, monkeypatch, capsys):
-    """11 `download` calls in a row raise `YFRateLimitError` (and the first 2 `.info` reads).
-    The first fetch gives up after 2 chunks x 4 tries (8 calls) without asking for `.info`;
-    the run-level retry's fetch rides out the last 3 inside chunk 1's backoff."""
+    """11 `download` calls in a row raise `YFRateLimitError` (and the first 2 profile reads).
+    After 2 chunks x 4 tries (8 calls) the fetch waits out its first cooldown and resumes at
+    chunk 1, riding out the last 3 inside its backoff: one fetch, nothing asked twice that
+    had arrived. Fundamentals: one batched quote request, and the profiles of the rotation's
+    share (2 of 12 equities, the first rate-limited twice), the rest carried forward."""
     stored = raw_keys(wh / "store.duckdb")
     yf = fakes.FakeYF(download_fault=fakes.rate_limited(first=11), info_fault=fakes.rate_limited(first=2))
     p = fakes.install(monkeypatch, fakes.Providers(yf=yf))
     code, out, err = scout_run(capsys, wh)
 
     assert code == 0, err
-    assert len(p.loads) == 2                             # attempt 1 failed, the retry fetched again
+    assert len(p.loads) == 1                             # the wave was waited out inside the fetch
     assert [len(c[0]) for c in yf.calls] == [8] * 12 + [8, 7]  # 8 + 4 tries of chunk 1, then 2 and 3
-    assert yf.info_calls[:3] == ["AAPL"] * 3 and len(yf.info_calls) == 12 + 2  # only attempt 2
+    assert yf.info_calls[:3] == ["AAPL"] * 3 and len(yf.info_calls) == 2 + 2
     assert "prices: 22 of 22 delivered" in out and "fundamentals: 12 of 12 delivered" in out
     assert_published_complete(wh, D2)
     assert_raw_kept(wh, stored)
@@ -228,8 +230,8 @@ def test_rate_limit_wave_outlasting_every_retry_fails_naming_the_rate_limit(wh, 
     assert "scout.duckdb was not changed" in err
     assert ("100% of prices failed (22 of 22; allowed 20%) — rate_limited 16: rate-limited by "
             "Yahoo (YFRateLimitError) after 4 attempt(s); skipped 6: not attempted") in err
-    assert len(p.loads) == ATTEMPTS
-    assert len(yf.calls) == ATTEMPTS * 8          # 2 chunks x 4 tries, then the rest skipped
+    assert len(p.loads) == ATTEMPTS               # skipped tickers are retried by the run too
+    assert len(yf.calls) == ATTEMPTS * 3 * 8      # 2 chunks x 4 tries, twice more after each cooldown
     assert yf.info_calls == []                    # no .info request sent into the wave
     assert_unchanged(wh, before)
 
@@ -240,18 +242,21 @@ def test_rate_limit_wave_outlasting_every_retry_fails_naming_the_rate_limit(wh, 
     assert code == 1
     assert ("100% of prices failed (22 of 22; allowed 20%) — rate_limited 16: rate-limited by "
             "Yahoo (YFRateLimitError, logged by yfinance) after 4 attempt(s)") in err
-    assert len(p.loads) == ATTEMPTS and len(yf.calls) == ATTEMPTS * 8 and yf.info_calls == []
+    assert len(p.loads) == ATTEMPTS and len(yf.calls) == ATTEMPTS * 3 * 8 and yf.info_calls == []
     assert_unchanged(wh, before)
     assert_raw_kept(wh, stored)
     next_normal_run(monkeypatch, capsys, wh)
 
 
 def test_the_next_live_run_refetches_only_the_last_sessions(wh):
-    from scout_pipeline.defs.resources import ScoutResource
+    from scout_pipeline.sources import restatements
+    from scout_pipeline.sources.live_state import read_state
     from scout_pipeline.sources.yahoo import refetch_start
 
-    scout = ScoutResource(warehouse_dir=str(wh), source="live", as_of=D2.isoformat())
-    assert scout._live_start() == refetch_start(D1).isoformat()  # 2026-01-02
+    state = read_state(wh / "store.duckdb")
+    plan = restatements.plan_windows(fakes.price_tickers() + ["NEW"], {}, state, D2)
+    assert {plan[t] for t in fakes.price_tickers()} == {refetch_start(D1)}  # 2026-01-02
+    assert plan["NEW"] == dt.date(2023, 1, 12)  # a new equity: the first-load depth
 
 
 # --------------------------------------------------------------------------- c. partial batches
@@ -366,7 +371,8 @@ def test_missing_keys_none_values_dots_and_missing_items_are_stored_as_nulls(wh,
 
     http = fakes.FakeHttp(pageviews_fault=no_items, pageviews_edit=null_views,
                           fred_dots={D1, D2})                                # DFF and DGS2: '.'
-    fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(infos=infos), http=http))
+    # rotation 1: every profile is fetched again today (not carried forward from D1)
+    fakes.install(monkeypatch, fakes.Providers(yf=fakes.FakeYF(infos=infos), http=http, profile_rotation=1))
     code, out, err = scout_run(capsys, wh)
 
     assert code == 0, err
@@ -399,7 +405,9 @@ def test_missing_keys_none_values_dots_and_missing_items_are_stored_as_nulls(wh,
 
 
 def test_first_live_load_window_on_a_leap_day(tmp_path):
-    from scout_pipeline.defs.resources import ScoutResource
+    from scout_pipeline.sources import restatements
+    from scout_pipeline.sources.live_state import read_state
 
-    scout = ScoutResource(warehouse_dir=str(tmp_path / "empty"), source="live", as_of="2024-02-29")
-    assert scout._live_start() <= "2021-02-28"  # three years back, not a ValueError
+    state = read_state(tmp_path / "empty" / "store.duckdb")  # no store yet: a first load
+    plan = restatements.plan_windows(["AAPL", "^RUT"], {}, state, dt.date(2024, 2, 29))
+    assert plan == {"AAPL": dt.date(2021, 2, 28), "^RUT": dt.date(1925, 2, 28)}  # not a ValueError

@@ -95,3 +95,26 @@ def test_pair_with_a_missing_series_yields_no_rows(con):
     build_all(con, run_params(DAYS[4]))
     pairs = con.execute("SELECT DISTINCT pair_id FROM marts.relative_strength_streaks").fetchall()
     assert pairs == [("smallcap_vs_largecap",)]
+
+
+def test_history_start_is_the_first_common_session(con):
+    """Every claim of the mart is bounded by the history loaded: `history_start` names where it
+    starts (the pair's first session with both series), on every row, point in time."""
+    days = DAYS[:10]
+    _load_pair(con, days, LEAD_RETURNS, base_days=days[2:])  # the base starts two sessions later
+    build_all(con, run_params(days[-1]))
+    starts = con.execute("SELECT DISTINCT history_start FROM marts.relative_strength_streaks").fetchall()
+    assert starts == [(days[2],)]
+    first = con.execute("SELECT min(date) FROM marts.relative_strength_streaks").fetchone()[0]
+    assert first == days[3]  # the first return needs the session before it
+
+
+def test_longest_and_prior_comparable_are_measured_in_the_loaded_history(con):
+    """The same series with its first sessions not loaded: the earlier 2-session streak is
+    outside the history, so the later one has no prior comparable and is the longest in it."""
+    days = DAYS[:10]
+    _load_pair(con, days[3:], LEAD_RETURNS[3:])  # loaded from d3 on; d3's move is not a return
+    build_all(con, run_params(days[6]))
+    row = con.execute("SELECT streak_days, prior_comparable_end, longest_streak_days, longest_streak_end, "
+                      "history_start FROM marts.relative_strength_streaks WHERE date = ?", [days[6]]).fetchone()
+    assert row == (2, None, 2, days[6], days[3])  # with d0-d2 loaded: prior comparable d2 (2 sessions)
