@@ -47,11 +47,42 @@ def _parse_params(items: list[str]) -> dict[str, float]:
     return {k: float(v) for k, v in out.items()}
 
 
+def _one_family(args: argparse.Namespace, warehouse: Path) -> int | None:
+    """Refuse a source of another family than the warehouse holds (before Dagster is even
+    imported: the answer comes in well under a second); `--start-over` moves the old
+    warehouse's files aside first. None to go on, else the exit code."""
+    from scout_pipeline import lock, source_family
+
+    command = f"scout {args.command}"
+    try:
+        if getattr(args, "start_over", False):
+            with lock.hold(warehouse, wait=lock.BRIEF_WAIT, command=f"{command} --start-over"):
+                moved = source_family.start_over(warehouse)
+            if moved is not None:
+                print(f"{command}: --start-over: the previous warehouse's files are in {moved}", flush=True)
+            return None
+        source_family.check(warehouse, args.source)
+    except source_family.SourceMismatch as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except lock.BusyError as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except Exception as exc:  # noqa: BLE001 - a damaged store: the run names it with its fix
+        if type(exc).__module__.startswith("duckdb"):
+            return None
+        raise
+    return None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    warehouse = Path(args.warehouse).expanduser().resolve()
+    refused = _one_family(args, warehouse)
+    if refused is not None:
+        return refused
     from scout_pipeline import lock, report
     from scout_pipeline.defs.resources import resolve_as_of
 
-    warehouse = Path(args.warehouse).expanduser().resolve()
     try:
         overrides = _parse_params(args.param)
         as_of = resolve_as_of(args.as_of or "", args.source)
@@ -211,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--as-of", help="trading day YYYY-MM-DD (default: last completed NYSE session)")
         p.add_argument("--warehouse", default=os.environ.get("SCOUT_WAREHOUSE", "warehouse"),
                        help="warehouse directory (default: ./warehouse)")
+        p.add_argument("--start-over", action="store_true",
+                       help="move the warehouse's files aside to previous/<time>/ first (to change the source family)")
         p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                        help="override a named threshold (see docs/marts.md)")
 

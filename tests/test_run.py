@@ -148,10 +148,29 @@ def test_snapshot_of_sample_replays_to_identical_marts(home, capsys):
     assert cli.main(["run", "--source", str(home / "snap"), "--as-of", as_of, "--warehouse", str(home / "b")]) == 0
     files = sorted(p.name for p in (home / "a" / "parquet").glob("*.parquet"))
     assert files == sorted(p.name for p in (home / "b" / "parquet").glob("*.parquet")) and len(files) >= 5
+    _live_on_a_sample_warehouse_refuses_at_once(home / "a", capsys)
     for name in files:
         a = pd.read_parquet(home / "a" / "parquet" / name)
         b = pd.read_parquet(home / "b" / "parquet" / name)
         pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
+def _live_on_a_sample_warehouse_refuses_at_once(wh: Path, capsys) -> None:
+    """The quickstart's sample warehouse, then `--source live` on it: refused in well under
+    5 s (before Dagster is imported, before any provider is asked), saying what to do, with
+    every file as it was."""
+    import time
+
+    before = {p.name: _digest(p) for p in (wh / "scout.duckdb", wh / "store.duckdb")}
+    capsys.readouterr()
+    started = time.perf_counter()
+    code = cli.main(["run", "--source", "live", "--warehouse", str(wh)])
+    elapsed = time.perf_counter() - started
+    err = capsys.readouterr().err
+    assert code == 2 and elapsed < 5, (code, elapsed, err)
+    assert f"{wh} holds sample data, and a live run would add real market days on top of a synthetic history" in err
+    assert "--warehouse DIR" in err and "--start-over" in err
+    assert {p.name: _digest(p) for p in (wh / "scout.duckdb", wh / "store.duckdb")} == before
 
 
 READER = """

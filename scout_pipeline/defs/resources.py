@@ -91,7 +91,7 @@ class ScoutResource(dg.ConfigurableResource):
     def yield_for_execution(self, context: dg.InitResourceContext):
         """Hold the warehouse lock for the whole run, whatever launched it (CLI, schedule,
         UI), and clean up after a run that was killed holding it."""
-        from scout_pipeline import lock
+        from scout_pipeline import lock, source_family
 
         params.resolve(self.params)  # a bad launchpad threshold fails the run here, once, by name
         run = context.dagster_run
@@ -104,6 +104,8 @@ class ScoutResource(dg.ConfigurableResource):
                 if context.log:
                     context.log.warning(line)
             held.previous = None  # handled
+            # a UI or schedule launch gets the same refusal `scout run` gives before it starts
+            source_family.check(wh.root, self.source)
             wh.prepare_work(run.run_id, parent_run_id=run.parent_run_id)
             yield self
 

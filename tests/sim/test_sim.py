@@ -284,9 +284,11 @@ def test_pageviews_fred_ishares_and_wikipedia_parse_through_our_adapters(market)
     assert any("holdings as of 2025-03-24" in n for n in got.notes)
 
     sim.day = "2025-02-28"
-    frame, as_of = constituents.parse_iwm_holdings(http.get(constituents.IWM_URL).text)
+    ua = {"User-Agent": wikipedia.USER_AGENT}
+    frame, as_of = constituents.parse_iwm_holdings(http.get(constituents.IWM_URL, headers=ua).text)
     assert as_of == dt.date(2025, 2, 28) and frame["ticker"].tolist() == ["BBB"]
-    page = constituents.parse_wikipedia_constituents(http.get(constituents.SP600_URL).text)
+    page = constituents.parse_wikipedia_constituents(
+        http.get(constituents.SP600_URL, headers=ua).text)
     assert page["ticker"].tolist() == ["CCC"]
     assert sim.by_provider() == {"wikimedia": 2, "fred": 2, "wikipedia": 3, "ishares": 2}
 

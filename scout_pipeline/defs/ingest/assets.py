@@ -5,7 +5,7 @@ import datetime as dt
 
 import dagster as dg
 
-from scout_pipeline import faults, store
+from scout_pipeline import faults, source_family, store
 from scout_pipeline.quality import ingest as gate  # run stamps, duplicate keys (quality gate)
 from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
@@ -76,6 +76,8 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
             written, deleted = store.upsert_counts(con, dataset, frame, loaded_at,
                                                    replace_all=data.complete or dataset in _SNAPSHOT_TABLES,
                                                    replace_keys=data.replace.get(dataset))
+        if dataset == "prices":
+            source_family.record(con, scout.source)  # published with the data it describes
         faults.point("ingest.after_upsert", dataset)
         meta["duplicate_rows"] = gate.log_ingest(con, context.run_id, dataset, loaded_at, written)
         log = data.get("ingest_log")
