@@ -266,6 +266,27 @@ def test_rate_limit_swallowed_by_yfinance_1x_is_recorded_as_rate_limited():
                                       "yfinance) after 2 attempt(s)")
 
 
+def test_a_silenced_yfinance_logger_cannot_turn_a_wave_into_missing(capsys):
+    """A user who silences yfinance (level CRITICAL, or the logger disabled) still gets a
+    rate limit recorded as one, and still sees none of yfinance's messages."""
+    import logging
+
+    logger = logging.getLogger("yfinance")
+    saved = (logger.level, logger.disabled, logger.propagate)
+    for silence in (lambda: logger.setLevel(logging.CRITICAL), lambda: setattr(logger, "disabled", True)):
+        silence()
+        try:
+            yf = SimpleNamespace(download=yf_1x_download({"SPY": YFRateLimitError()}))
+            got = yahoo.fetch_prices(["SPY"], "2025-01-02", "2025-01-06", yf_module=yf,
+                                     max_attempts=1, sleep=lambda s: None)
+            assert [f.status for f in got.failures] == [RATE_LIMITED]
+            assert (logger.level, logger.disabled, logger.propagate) != (logging.ERROR, False, False)
+        finally:
+            logger.setLevel(saved[0])
+            logger.disabled, logger.propagate = saved[1], saved[2]
+    assert "YFRateLimitError" not in capsys.readouterr().err
+
+
 def test_partial_answer_keeps_what_yfinance_logged_per_ticker():
     answers = {"SPY": SPY, "IWM": YFRateLimitError(),
                "XYZQ": "possibly delisted; no price data found  (1d 2025-01-02 -> 2025-01-07)"}
