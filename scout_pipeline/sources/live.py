@@ -171,12 +171,12 @@ def _fundamentals_current(as_of: dt.date, now: dt.datetime | None) -> bool:
     return as_of >= sessions_back(latest, 2)[0]
 
 
-def _resolve_universe(universe: Any, as_of: dt.date, http: Any,
-                      unreachable: set[str]) -> tuple[pd.DataFrame, FetchResult | None]:
+def _resolve_universe(universe: Any, as_of: dt.date, http: Any, unreachable: set[str],
+                      min_rows: Mapping[str, int] | None = None) -> tuple[pd.DataFrame, FetchResult | None]:
     from scout_pipeline.sources import defaults
 
     if universe is None:
-        got = constituents.fetch_constituents(as_of, http=http, unreachable=unreachable)
+        got = constituents.fetch_constituents(as_of, http=http, unreachable=unreachable, min_rows=min_rows)
         return constituents.merge_universe(defaults.default_universe(), got.frame), got
     if isinstance(universe, pd.DataFrame):
         return constituents.merge_universe(universe), None
@@ -274,6 +274,7 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
               fred_series: Iterable[str] = fred.DEFAULT_SERIES,
               yahoo_rates: Iterable[str] = yahoo.RATE_TICKERS,
               profile_rotation: int = yahoo_fundamentals.PROFILE_ROTATION,
+              constituent_min_rows: Mapping[str, int] | None = None,
               required: Iterable[str] = REQUIRED) -> SourceData:
     """One trading day from the live providers (see the module docstring).
 
@@ -312,7 +313,7 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
                  f"({time.monotonic() - t0:.1f} s)")
 
     # 2. universe + pairs
-    universe_frame, got = _resolve_universe(universe, as_of_d, http, unreachable)
+    universe_frame, got = _resolve_universe(universe, as_of_d, http, unreachable, constituent_min_rows)
     take(got, "universe")
     pairs = _pairs()
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import dagster as dg
 
-from scout_pipeline import faults, source_family, store
+from scout_pipeline import faults, raw_load
 from scout_pipeline.quality import ingest as gate  # run stamps, duplicate keys (quality gate)
 from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
@@ -13,7 +13,6 @@ from scout_pipeline.sources.contracts import RAW_TABLES
 
 DATASETS = tuple(RAW_TABLES)
 _DATE_COLUMN = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}
-_SNAPSHOT_TABLES = {"universe", "pairs"}  # a full list every run, from any source
 
 
 MAX_SOURCE_RETRIES = 2
@@ -66,37 +65,16 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
     gate.warm_up()  # the gate's checks follow in this process: load GX in the background
     loaded_at = dt.datetime.now(dt.timezone.utc)
     with wh.connect(context.run_id) as con:
-        written = deleted = 0
-        if frame is None:
-            if data.complete:  # the source has no such dataset: the table must not keep another's
-                deleted = con.execute(f"DELETE FROM raw.{dataset}").fetchone()[0]  # dataset from RAW_TABLES
-        else:
+        if frame is not None:
             # a key delivered twice would collapse in the upsert: keep the copies for the gate
             frame = gate.set_aside_duplicates(con, context.run_id, dataset, frame, loaded_at)
-            written, deleted = store.upsert_counts(con, dataset, frame, loaded_at,
-                                                   replace_all=data.complete or dataset in _SNAPSHOT_TABLES,
-                                                   replace_keys=data.replace.get(dataset))
+        written, deleted = raw_load.write_dataset(con, data, dataset, frame, loaded_at)
         if dataset == "prices":
-            source_family.record(con, scout.source)  # published with the data it describes
+            records = raw_load.write_run_records(con, data, context.run_id,
+                                                 scout.as_of_date(context.run.tags), scout.source)
+            meta.update({{"ingest_log": "ingest_failures"}.get(k, k): v for k, v in records.items()})
         faults.point("ingest.after_upsert", dataset)
         meta["duplicate_rows"] = gate.log_ingest(con, context.run_id, dataset, loaded_at, written)
-        log = data.get("ingest_log")
-        if dataset == "prices" and log is not None and len(log):
-            # which items failed and why, kept per run for later inspection
-            con.register("ingest_log_rows", log)
-            con.execute("INSERT INTO raw.ingest_log SELECT ?, source, dataset, item, status, reason, now() "
-                        "FROM ingest_log_rows", [context.run_id])
-            con.unregister("ingest_log_rows")
-            meta["ingest_failures"] = len(log)
-        restated = data.get("restatements")
-        if dataset == "prices" and restated is not None and len(restated):
-            # what the provider restated and what was replaced, for BI users and the next reader
-            con.register("restated_rows", restated)
-            con.execute("INSERT INTO raw.restatements SELECT ?, ?, ticker, reason, factor, event_date, "
-                        "rows, first_date, last_date, now() FROM restated_rows",
-                        [context.run_id, scout.as_of_date(context.run.tags)])
-            con.unregister("restated_rows")
-            meta["restatements"] = len(restated)
         total = con.execute(f"SELECT count(*) FROM raw.{dataset}").fetchone()[0]
         meta.update({"rows_written": written, "rows_deleted": deleted, "dagster/row_count": total,
                      "source": data.name})
