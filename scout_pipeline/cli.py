@@ -51,6 +51,8 @@ def _one_family(args: argparse.Namespace, warehouse: Path) -> int | None:
     """Refuse a source of another family than the warehouse holds (before Dagster is even
     imported: the answer comes in well under a second); `--start-over` moves the old
     warehouse's files aside first. None to go on, else the exit code."""
+    import duckdb
+
     from scout_pipeline import lock, source_family
 
     command = f"scout {args.command}"
@@ -68,10 +70,8 @@ def _one_family(args: argparse.Namespace, warehouse: Path) -> int | None:
     except lock.BusyError as exc:
         print(f"{command}: {exc}", file=sys.stderr)
         return EXIT_BUSY
-    except Exception as exc:  # noqa: BLE001 - a damaged store: the run names it with its fix
-        if type(exc).__module__.startswith("duckdb"):
-            return None
-        raise
+    except duckdb.Error:  # a damaged or busy store: the run names it with its fix
+        return None
     return None
 
 

@@ -91,6 +91,8 @@ class ScoutResource(dg.ConfigurableResource):
     def yield_for_execution(self, context: dg.InitResourceContext):
         """Hold the warehouse lock for the whole run, whatever launched it (CLI, schedule,
         UI), and clean up after a run that was killed holding it."""
+        import duckdb
+
         from scout_pipeline import lock, source_family
 
         params.resolve(self.params)  # a bad launchpad threshold fails the run here, once, by name
@@ -105,7 +107,13 @@ class ScoutResource(dg.ConfigurableResource):
                     context.log.warning(line)
             held.previous = None  # handled
             # a UI or schedule launch gets the same refusal `scout run` gives before it starts
-            source_family.check(wh.root, self.source)
+            try:
+                source_family.check(wh.root, self.source)
+            except duckdb.Error as exc:  # a damaged store: named with its fix, as elsewhere
+                damaged = wh.damaged(exc, wh.store)
+                if damaged is None:
+                    raise
+                raise damaged from None  # the summary shows a setup error's innermost cause
             wh.prepare_work(run.run_id, parent_run_id=run.parent_run_id)
             yield self
 

@@ -37,7 +37,7 @@ from scout_pipeline.sources import constituents, fred, restatements, wikipedia, 
 from scout_pipeline.sources.contracts import SourceData
 from scout_pipeline.sources.live_state import StoredState
 from scout_pipeline.sources.errors import (
-    FAILED, SKIPPED, DatasetFailed, Failure, FetchResult, SourceUnavailable, failures_frame,
+    FAILED, MISSING, SKIPPED, DatasetFailed, Failure, FetchResult, SourceUnavailable, failures_frame,
 )
 
 NAME = "live"
@@ -231,6 +231,17 @@ def _fetch_prices(tickers: list[str], asset_types: dict[str, str], state: Stored
              f"minus {yahoo.REFETCH_SESSIONS} sessions; {len(new)} new with full first-load depth "
              f"(index/ETF/future: all of Yahoo's history; equities: {restatements.EQUITY_YEARS} years)"
              + (f": {', '.join(new[:10])}" + (" …" if len(new) > 10 else "") if new else "")]
+
+    # A ticker that answered but has no bar for the as-of session (halted, suspended, its own
+    # exchange's holiday, or Yahoo has not published the day): reported, so the gate warns
+    # for a few names and the failed share stops the day when most of them lack it.
+    have = set(frame.loc[frame["date"] == pd.Timestamp(as_of), "ticker"])
+    failed = {f.item for f in result.failures}
+    for t in sorted(set(frame["ticker"]) - have - failed):
+        last = frame.loc[frame["ticker"] == t, "date"].max()
+        result.failures.append(Failure(
+            yahoo.SOURCE, "prices", t, MISSING,
+            f"no bar for {as_of} (last {last:%Y-%m-%d}): halted, its exchange closed, or not published yet"))
 
     found = restatements.detect(frame, events, state)
     replaced: list[str] = []

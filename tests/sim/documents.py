@@ -42,14 +42,13 @@ def constituents_page(market: Market, index: str, day: dt.date) -> str:
     rows = []
     for ticker in market.members(index, day):
         inst = market[ticker]
-        f = market.fundamentals(ticker, day) if inst.asset_type == "equity" else {}
+        sector, industry = market.profile(ticker)
         symbol = ticker.replace("-", ".")  # Wikipedia writes the exchange spelling (BRK.B)
         exchange = "XNYS" if inst.exchange_name == "NYQ" else "XNAS"
         link = (f'<a rel="nofollow" class="external text" '
                 f'href="https://www.nyse.com/quote/{exchange}:{symbol}">{symbol}</a>')
         cells = [link, _article_link(inst.wikipedia_article, inst.display_name),
-                 html.escape(inst.sector or f.get("sector") or ""),
-                 html.escape(inst.industry or f.get("industry") or ""), "New York, New York"]
+                 html.escape(sector), html.escape(industry), "New York, New York"]
         if index == "sp500":
             joined = min(a for a, _ in market.membership[index][ticker])
             cells += [joined.isoformat(), f"{inst.seed % 10**10:010d}", str(1900 + inst.seed % 120)]
@@ -58,8 +57,8 @@ def constituents_page(market: Market, index: str, day: dt.date) -> str:
         rows.append("<tr>\n" + "\n".join(f"<td>{c}</td>" for c in cells) + "\n</tr>")
     headers = ["Symbol", name_header, "GICS Sector", "GICS Sub-Industry",
                "Headquarters Location"]
-    headers += (["Date added", '<a href="/wiki/Central_Index_Key" title="Central Index Key">CIK</a>',
-                 "Founded"] if index == "sp500" else ["SEC filings", "CIK"])
+    cik = '<a href="/wiki/Central_Index_Key" title="Central Index Key">CIK</a>'
+    headers += ["Date added", cik, "Founded"] if index == "sp500" else ["SEC filings", "CIK"]
     changes = [f"<tr><td>{d:%B %d, %Y}</td><td>{t if kind == 'added' else ''}</td>"
                f"<td>{market[t].display_name if kind == 'added' else ''}</td>"
                f"<td>{t if kind == 'removed' else ''}</td>"
@@ -104,16 +103,15 @@ def iwm_holdings(market: Market, day: dt.date) -> str:
     members = market.members("russell2000", as_of)
     rows, values = [], []
     for ticker in members:
-        bars = market.view(ticker, as_of)
-        if not len(bars):
+        price = market.last_close(ticker, as_of)
+        if price is None:
             continue
-        price = float(bars.close[-1])
         shares = round(market.shares_outstanding(ticker, as_of) * 0.06)
         values.append((ticker, price, shares, price * shares))
     total = sum(v for *_, v in values) or 1.0
     for ticker, price, shares, value in values:
         inst = market[ticker]
-        sector = inst.sector or market.fundamentals(ticker, as_of)["sector"]
+        sector = market.profile(ticker)[0]
         exchange = "NASDAQ" if inst.exchange_name == "NMS" else "New York Stock Exchange Inc."
         rows.append(",".join([
             f'"{ticker.replace("-", "")}"', f'"{inst.display_name.upper()}"', f'"{sector}"',

@@ -24,7 +24,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.cookies import SimpleCookie
@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import numpy as np
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.response import HTTPResponse
 
 from tests.sim import documents, yahoo_json
@@ -108,6 +109,7 @@ class ProviderSim:
         self.unknown: list[tuple[str, str]] = []       # (method, url) answered 404
         self._crumbs: dict[str, str] = {}              # A3 cookie value -> crumb
         self._cookie_serial = 0
+        self._documents: dict[tuple, str] = {}         # (what, day, market.version) -> text
         self._listeners: list[Callable[[dt.date, dt.date], None]] = []
         self._lock = threading.RLock()
 
@@ -214,7 +216,8 @@ class ProviderSim:
             return None
         return inst
 
-    def handle(self, method: str, url: str, headers: dict[str, str]) -> Answer:
+    def handle(self, method: str, url: str, headers: Mapping[str, str]) -> Answer:
+        """Count, apply faults, answer. Raises ConnectionError for a host that is down."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         path = unquote(parts.path) or "/"
@@ -271,10 +274,12 @@ class ProviderSim:
         yfinance caches the A3 cookie and checks its expiry)."""
         with self._lock:
             self._cookie_serial += 1
-            value = f"d=AQABBSIM{self._cookie_serial:06d}{zlib.crc32(str(self._cookie_serial).encode()):08x}&S=AQAAAsim"
+            serial = self._cookie_serial
+            value = f"d=AQABBSIM{serial:06d}{zlib.crc32(str(serial).encode()):08x}&S=AQAAAsim"
             self._crumbs[value] = _crumb_for(value)
         expires = formatdate(time.time() + 31557600, usegmt=True)
-        attrs = f"Expires={expires}; Max-Age=31557600; Domain=.yahoo.com; Path=/; SameSite=None; Secure"
+        attrs = (f"Expires={expires}; Max-Age=31557600; Domain=.yahoo.com; Path=/; "
+                 "SameSite=None; Secure")
         return [("Set-Cookie", f"{name}={value}; {attrs}" + ("; HttpOnly" if name != "A1S" else ""))
                 for name in ("A1", "A3", "A1S")]
 
@@ -292,7 +297,8 @@ class ProviderSim:
                     f'collectConsent?sessionId={session_id}">'
                     '<input type="hidden" name="csrfToken" value="simCsrfToken123"/>'
                     f'<input type="hidden" name="sessionId" value="{session_id}"/>'
-                    '<input type="hidden" name="originalDoneUrl" value="https://finance.yahoo.com/"/>'
+                    '<input type="hidden" name="originalDoneUrl" '
+                    'value="https://finance.yahoo.com/"/>'
                     '<input type="hidden" name="namespace" value="yahoo"/>'
                     '<button type="submit" name="agree" value="agree">Accept all</button>'
                     "</form></body></html>")
@@ -361,7 +367,7 @@ class ProviderSim:
             inst = self.listed(symbol)
             if inst is not None:  # unknown symbols are simply absent, as Yahoo does
                 items.append(yahoo_json.quote_item(self.market, inst, self._day))
-        return Answer.json(200, yahoo_json.quote_response(self.market, items))
+        return Answer.json(200, yahoo_json.quote_response(items))
 
     def _quote_summary(self, *, method, host, path, query, headers) -> Answer:
         if not self._crumb_ok(query, headers):
@@ -414,9 +420,23 @@ class ProviderSim:
                                        (query.get("coed") or [None])[0], self._day)
         return Answer.text(200, text, "text/csv;charset=utf-8")
 
+    def _document(self, what: str, build: Callable[[], str]) -> str:
+        """Big documents (3,000-row holdings, 600-row pages) built once per day and market
+        version: the same fetch twice in a simulated day costs nothing the second time."""
+        key = (what, self._day, self.market.version)
+        with self._lock:
+            text = self._documents.get(key)
+        if text is None:
+            text = build()
+            with self._lock:
+                if len(self._documents) > 16:
+                    self._documents.clear()
+                self._documents[key] = text
+        return text
+
     def _ishares(self, *, method, host, path, query, headers) -> Answer:
-        return Answer.text(200, documents.iwm_holdings(self.market, self._day),
-                           "text/csv;charset=utf-8")
+        text = self._document("iwm", lambda: documents.iwm_holdings(self.market, self._day))
+        return Answer.text(200, text, "text/csv;charset=utf-8")
 
     def _wikipedia(self, *, method, host, path, query, headers) -> Answer:
         refused = self._ua_refused(headers)
@@ -426,8 +446,9 @@ class ProviderSim:
         if index is None:
             return Answer.text(404, "<html><body>Wikipedia does not have an article with this "
                                "exact name.</body></html>", "text/html;charset=UTF-8")
-        return Answer.text(200, documents.constituents_page(self.market, index, self._day),
-                           "text/html;charset=UTF-8")
+        text = self._document(index, lambda: documents.constituents_page(
+            self.market, index, self._day))
+        return Answer.text(200, text, "text/html;charset=UTF-8")
 
 
 def _crumb_for(cookie: str) -> str:
@@ -495,7 +516,7 @@ class SimAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout=None,
              verify=True, cert=None, proxies=None) -> requests.Response:
-        headers = {k: v for k, v in request.headers.items()}
+        headers = CaseInsensitiveDict(request.headers)  # 'user-agent' finds 'User-Agent'
         answer = self.sim.handle(request.method or "GET", request.url, headers)
         raw = HTTPResponse(
             body=io.BytesIO(answer.body), headers=answer.headers, status=answer.status,

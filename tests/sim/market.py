@@ -235,7 +235,7 @@ class Bars:
     high: np.ndarray
     low: np.ndarray
     close: np.ndarray
-    volume: np.ndarray         # int64
+    volume: np.ndarray         # int64 when served (float32 in raw storage)
     adjclose: np.ndarray | None = None
     splits: tuple = ()         # ((date, ts, numerator, denominator), ...)
     dividends: tuple = ()      # ((date, ts, amount), ...)
@@ -284,7 +284,7 @@ class Market:
     """Instruments, index membership, fundamentals, pageviews and rates. No notion of "today":
     the provider (`tests.sim.http.ProviderSim`) decides which day it serves."""
 
-    def __init__(self, *, raw_cache: int = 512, view_cache: int = 256):
+    def __init__(self, *, raw_cache: int = 4096, view_cache: int = 256):
         self.instruments: dict[str, Instrument] = {}
         self.membership: dict[str, dict[str, list[tuple[Date, Date | None]]]] = {
             i: {} for i in INDEXES}
@@ -295,6 +295,7 @@ class Market:
         self._views: OrderedDict[tuple[str, Date], Bars] = OrderedDict()
         self._raw_cap, self._view_cap = raw_cache, view_cache
         self._policy: tuple[np.ndarray, np.ndarray] | None = None
+        self.version = 0  # bumped on every change: the provider's document cache key
 
     # ---------------------------------------------------------------- declaring
 
@@ -318,6 +319,7 @@ class Market:
         with self._lock:
             self.instruments[ticker] = inst
             self._forget(ticker)
+            self.version += 1
         return inst
 
     def update(self, ticker: str, **changes: Any) -> Instrument:
@@ -344,6 +346,7 @@ class Market:
             raise ValueError(f"index must be one of {INDEXES}")
         spans = self.membership[index].setdefault(ticker.upper(), [])
         spans.append((as_date(on), None if until is None else as_date(until)))
+        self.version += 1
 
     def leave(self, index: str, ticker: str, on: Any) -> None:
         """End the open membership of `ticker` in `index`: not a member from `on`."""
@@ -351,6 +354,7 @@ class Market:
         for i, (start, end) in enumerate(spans):
             if end is None:
                 spans[i] = (start, as_date(on))
+                self.version += 1
                 return
         raise ValueError(f"{ticker} has no open membership in {index}")
 
@@ -419,6 +423,9 @@ class Market:
             np.searchsorted(s.dates, np.datetime64(inst.last_day, "D"), "right")
         dates, ts = s.dates[lo:hi], s.open_ts[lo:hi]
         n = len(dates)
+        if n == 0:  # delisted before it listed, or listed after the calendar's end
+            empty = np.zeros(0)
+            return Bars(dates, ts, empty, empty, empty, empty, np.zeros(0, dtype=np.int64))
         rng = np.random.default_rng(inst.seed)
         if inst.rate:
             econ = self._rate_path(inst, dates, rng)
@@ -428,8 +435,10 @@ class Market:
             sigma = vol / np.sqrt(252.0)
             steps = rng.normal(drift / 252.0 - 0.5 * sigma ** 2, sigma, n)
             econ = self._start_price(inst) * np.exp(np.cumsum(steps))
-        gap = rng.normal(0.0, sigma / 3.0, n)              # overnight move
-        wick = np.abs(rng.normal(0.0, sigma / 2.0, (2, n)))  # intraday range
+        # Uniform noise (cheaper than normals) for the overnight gap and the intraday range.
+        u = rng.random((4, n))
+        gap = (u[0] - 0.5) * sigma * 0.6
+        wick = u[1:3] * sigma * 0.8
         prev = np.concatenate([[econ[0]], econ[:-1]])
         econ_open = prev * np.exp(gap)
         # As traded: divide by every split effective on or before the bar.
@@ -442,16 +451,21 @@ class Market:
         high = np.round(np.maximum(open_, close) * np.exp(wick[0]), decimals)
         low = np.round(np.minimum(open_, close) * np.exp(-wick[1]), decimals)
         if inst.rate == "tbill_13w":
-            volume = np.zeros(n, dtype=np.int64)            # Yahoo shows ^IRX volume 0
+            volume = np.zeros(n)                            # Yahoo shows ^IRX volume 0
         else:
+            # In the shares of the day: before a 2:1 split half as many shares traded.
             base = inst.volume or self._typical_volume(inst)
-            volume = np.round(base * np.exp(rng.normal(0.0, 0.35, n))
-                              * divisor / divisor[-1] if n else np.zeros(0)).astype(np.int64)
-        keep = np.ones(n, dtype=bool)
-        for a, b in inst.halts:
-            keep &= ~((dates >= np.datetime64(a, "D")) & (dates <= np.datetime64(b, "D")))
-        return Bars(dates[keep], ts[keep], open_[keep], high[keep], low[keep], close[keep],
-                    volume[keep])
+            noise = np.exp((u[3] - 0.5) * 1.2)
+            volume = np.round(base * noise * divisor / divisor[-1])
+        # Stored compactly (dates/ts are views of the venue's arrays; prices and volume in
+        # float32, 20 bytes a bar): what Yahoo serves passes through float32 anyway.
+        f32 = [x.astype(np.float32) for x in (open_, high, low, close, volume)]
+        if inst.halts:
+            keep = np.ones(n, dtype=bool)
+            for a, b in inst.halts:
+                keep &= ~((dates >= np.datetime64(a, "D")) & (dates <= np.datetime64(b, "D")))
+            dates, ts, f32 = dates[keep], ts[keep], [x[keep] for x in f32]
+        return Bars(dates, ts, *f32)
 
     @staticmethod
     def _walk_params(inst: Instrument) -> tuple[float, float]:
@@ -482,6 +496,7 @@ class Market:
         with self._lock:
             self.policy_steps = sorted((as_date(d), float(v)) for d, v in steps)
             self._policy = None
+            self.version += 1
             for t, inst in self.instruments.items():
                 if inst.rate:
                     self._forget(t)
@@ -547,8 +562,8 @@ class Market:
                 factor[dates < np.datetime64(d, "D")] *= num / den
                 splits.append((d, stamp(d), num, den))
         o, h, lo, c = (raw.open[:k] / factor, raw.high[:k] / factor, raw.low[:k] / factor,
-                       raw.close[:k] / factor)
-        v = np.round(raw.volume[:k] * factor).astype(np.int64)
+                       raw.close[:k] / factor)                 # float32 / float64 -> float64
+        v = np.round(raw.volume[:k].astype(np.float64) * factor).astype(np.int64)
         adj = np.ones(k)
         dividends = []
         for d, amount in inst.dividends:
@@ -579,6 +594,12 @@ class Market:
         hi = int(s.open_ts[hi_i]) if hi_i < len(s.dates) else None
         return self.view(ticker, day).window(lo, hi).frame()
 
+    def last_close(self, ticker: str, day: Any) -> float | None:
+        """The close of the last bar on/before `day`, as traded (= as served on `day`)."""
+        raw = self.raw(ticker)
+        i = int(np.searchsorted(raw.dates, np.datetime64(as_date(day), "D"), "right")) - 1
+        return None if i < 0 else float(raw.close[i])
+
     def close(self, ticker: str, on: Any, day: Any) -> float:
         """The close of session `on` as served on `day`."""
         bars = self.view(ticker, day)
@@ -588,6 +609,13 @@ class Market:
         return float(bars.close[i])
 
     # ---------------------------------------------------------------- fundamentals
+
+    def profile(self, ticker: str) -> tuple[str, str]:
+        """(GICS sector, sub-industry) — declared, else derived from the ticker (no prices)."""
+        inst = self[ticker]
+        sector = inst.sector or sorted(SECTORS)[inst.seed % len(SECTORS)]
+        options = SECTORS.get(sector, ["Diversified Operations"])
+        return sector, inst.industry or options[inst.seed % len(options)]
 
     def shares_outstanding(self, ticker: str, day: Any) -> float:
         inst = self[ticker]
@@ -619,9 +647,7 @@ class Market:
         net_income = eps_ttm * shares
         margin = -(0.02 + 0.2 * u[3]) if loss else 0.03 + 0.3 * u[3]
         revenue = abs(net_income / margin)
-        sector = inst.sector or sorted(SECTORS)[inst.seed % len(SECTORS)]
-        options = SECTORS.get(sector, ["Diversified Operations"])
-        industry = inst.industry or options[inst.seed % len(options)]
+        sector, industry = self.profile(ticker)
         bank = sector == "Financials"
         total_debt = 0.0 if bank else revenue * (0.1 + 0.8 * u[4])
         equity = max(revenue * (0.2 + u[5]), 1.0)

@@ -69,7 +69,7 @@ def test_download_returns_the_served_bars_and_costs_known_requests(env, sim, mar
         want = market.history(t, START, BEFORE_SPLIT, sim.day)
         got = frame.xs(t, axis=1, level="Ticker").dropna(how="all")
         assert list(got.index) == list(want.index)
-        assert got.index[0] == pd.Timestamp("2025-02-03") and got.index[-1] == pd.Timestamp(BEFORE_SPLIT)
+        assert (got.index[0], got.index[-1]) == (pd.Timestamp(START), pd.Timestamp(BEFORE_SPLIT))
         for col in ("Open", "High", "Low", "Close", "Adj Close", "Volume"):
             np.testing.assert_array_equal(got[col].to_numpy(float), want[col].to_numpy(float))
     # First call of a process: one cookie, one crumb, then a timezone probe + a chart per ticker.
@@ -112,14 +112,25 @@ def test_an_ex_dividend_date_shrinks_earlier_adj_close(env, sim, market):
     np.testing.assert_allclose(after.loc[earlier, "Adj Close"], before["Close"] * factor, rtol=1e-6)
     np.testing.assert_array_equal(after.loc[earlier, "Close"], before["Close"])  # unchanged
     assert after.loc[pd.Timestamp(EX_DATE), "Dividends"] == 0.5
-    assert after.loc[pd.Timestamp(EX_DATE), "Adj Close"] == after.loc[pd.Timestamp(EX_DATE), "Close"]
+    ex = after.loc[pd.Timestamp(EX_DATE)]
+    assert ex["Adj Close"] == ex["Close"]
 
 
-def test_events_after_the_provider_day_are_invisible(market):
+def test_served_views_halts_listing_and_the_day(market, sim):
     view = market.view("AAA", BEFORE_SPLIT)
-    assert view.splits == () and view.dates[-1] == np.datetime64(BEFORE_SPLIT)
+    assert view.splits == () and view.dates[-1] == np.datetime64(BEFORE_SPLIT)  # nothing later
     assert len(market.view("NEWCO", "2025-03-07")) == 0   # not listed yet
     assert len(market.view("GONE", "2025-06-02")) == len(market.view("GONE", "2025-01-15"))
+    market.add("HALT", first_day="2024-01-02", halts=[("2025-02-10", "2025-02-12")])
+    dates = {str(d) for d in market.view("HALT", BEFORE_SPLIT).dates}
+    assert "2025-02-07" in dates and "2025-02-13" in dates
+    assert not {"2025-02-10", "2025-02-11", "2025-02-12"} & dates
+    assert sim.advance() == dt.date(2025, 3, 3) and sim.advance(2) == dt.date(2025, 3, 5)
+    sim.drop("AAA")
+    chart = "https://query2.finance.yahoo.com/v8/finance/chart/AAA"
+    assert sim.session().get(chart, params={"range": "1d"}).status_code == 404
+    sim.undrop("AAA")
+    assert sim.session().get(chart, params={"range": "1d"}).status_code == 200
 
 
 def test_a_delisted_ticker_is_an_all_nan_column_and_logged(env, sim, caplog):
@@ -167,6 +178,32 @@ def test_a_rate_limit_wave_is_logged_as_YFRateLimitError(env, sim, caplog):
     sim.rate_limit("chart", count=4, start_after=1)
     env.download(["AAA", "BBB", "^RUT"], "2025-02-04", BEFORE_SPLIT)
     assert sum("YFRateLimitError" in e for e in _errors(caplog).values()) == 2
+
+
+def test_without_a_cookie_cache_yfinance_refetches_the_cookie_and_tries_csrf(env, sim):
+    """An unwritable cache dir gives yfinance a dummy cookie cache: the 'basic' strategy then
+    GETs fc.yahoo.com before every request, and a 429's retry goes through the 'csrf'
+    strategy's guce.yahoo.com consent page (no form in the US) back to 'basic'."""
+    import yfinance.cache as yc
+
+    yc._CookieCacheManager._Cookie_cache = yc._CookieCacheDummy()
+    env.download(["AAA", "BBB"], START, "2025-02-14")
+    # one fc.yahoo.com per request (two for the first: cookie, then again inside the crumb)
+    assert sim.by_kind() == {"cookie": 5, "crumb": 1, "tz_probe": 2, "chart": 2}
+    assert [e.kind for e in sim.log][:3] == ["cookie", "cookie", "crumb"]
+    sim.reset_counts()
+    sim.rate_limit("chart", count=2)
+    env.download(["AAA", "BBB"], START, BEFORE_SPLIT)
+    hit = [e for e in sim.log if e.status == 429][0].url.split("&crumb=")[0]
+    steps = [(e.host, e.kind, e.status) for e in sim.log]
+    assert steps[:6] == [
+        ("fc.yahoo.com", "cookie", 404), ("query2.finance.yahoo.com", "chart", 429),
+        ("guce.yahoo.com", "cookie", 200),     # csrf: no consent form -> back to basic
+        ("fc.yahoo.com", "cookie", 404), ("fc.yahoo.com", "cookie", 404),
+        ("query1.finance.yahoo.com", "crumb", 200)]
+    # the same request again, with the new cookie's crumb, and 429 again -> YFRateLimitError
+    assert steps[6] == ("query2.finance.yahoo.com", "chart", 429)
+    assert sim.log[6].url.split("&crumb=")[0] == hit
 
 
 def test_the_pipeline_adapter_runs_unchanged_against_the_simulator(env, sim, market):
@@ -263,7 +300,8 @@ def test_pageviews_fred_ishares_and_wikipedia_parse_through_our_adapters(market)
     rows = views.frame
     assert rows["date"].max() == pd.Timestamp("2025-03-23")  # Wikimedia lags a day
     expect = market.pageviews("Aaa Corp", "2025-03-01", "2025-03-23")
-    assert dict(zip(rows["date"].dt.date, rows["value"])) == {d: float(v) for d, v in expect.items()}
+    assert dict(zip(rows["date"].dt.date, rows["value"])) == {
+        d: float(v) for d, v in expect.items()}
     assert [(f.item, f.status) for f in views.failures] == [("No Such Co", "missing")]
 
     rates = fred.fetch_fred("2025-03-14", "2025-03-24", http=http)
@@ -271,7 +309,8 @@ def test_pageviews_fred_ishares_and_wikipedia_parse_through_our_adapters(market)
     dff = rates.frame[rates.frame["series"] == "DFF"]
     dgs2 = rates.frame[rates.frame["series"] == "DGS2"]
     assert len(dff) == 10 and dff["date"].max() == pd.Timestamp("2025-03-23")  # daily, 1-day lag
-    assert set(dgs2["date"].dt.weekday) <= {0, 1, 2, 3, 4} and dgs2["date"].max() == pd.Timestamp("2025-03-24")
+    assert set(dgs2["date"].dt.weekday) <= {0, 1, 2, 3, 4}
+    assert dgs2["date"].max() == pd.Timestamp("2025-03-24")
     assert dff["value"].tolist() == [v for _, v in market.fred("DFF", "2025-03-14", "2025-03-23")]
 
     got = constituents.fetch_constituents("2025-03-24", http=http,
@@ -368,7 +407,8 @@ def test_generation_is_deterministic_cheap_and_on_the_nyse_calendar():
     assert rut.dates[0] == np.datetime64("1987-09-10") and len(rut) > 9000
     np.testing.assert_array_equal(rut.close, b.raw("^RUT").close)
     ours = venue_sessions("us").dates
-    lo, hi = np.searchsorted(ours, np.datetime64("2020-01-01")), np.searchsorted(ours, np.datetime64("2025-12-31"), "right")
+    lo = np.searchsorted(ours, np.datetime64("2020-01-01"))
+    hi = np.searchsorted(ours, np.datetime64("2025-12-31"), "right")
     assert [d.astype(object) for d in ours[lo:hi]] == calendar.sessions("2020-01-01", "2025-12-31")
 
 

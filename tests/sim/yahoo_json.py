@@ -1,6 +1,6 @@
 """Yahoo Finance JSON answers, built from the simulated market as served on a given day.
 
-Shapes checked against (see the report in tests/sim/__init__.py):
+Shapes checked against:
 * yfinance 1.7 source: scrapers/history.py (reads meta.instrumentType, exchangeTimezoneName,
   currency, validRanges, priceHint; `indicators.quote[0]` empty -> "no price data found";
   `chart.error.description` becomes the logged reason), utils.parse_quotes / parse_actions
@@ -265,7 +265,7 @@ def quote_item(market: Market, inst: Instrument, day: dt.date) -> dict:
     return item
 
 
-def quote_response(market: Market, items: list[dict]) -> dict:
+def quote_response(items: list[dict]) -> dict:
     return {"quoteResponse": {"result": items, "error": None}}
 
 

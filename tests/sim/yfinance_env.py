@@ -14,7 +14,10 @@ the installed source):
   the `.info` timeseries call — so a repeated request on a later simulated day would get
   yesterday's answer unless it is cleared;
 * base._tz_info_fetch_ctr: the first two tickers per process whose timezone probe fails
-  fall back to `.info` (3 more requests each), later ones do not.
+  fall back to `.info` (3 more requests each), later ones do not;
+* the sqlite caches open lazily in whichever thread asks first: a `threads=True` download
+  on fresh caches can fail a ticker with "database is locked" (seen here; the env opens
+  them up front).
 
 `sim_yfinance(cache_dir, sim)` points the caches at `cache_dir`, starts from a fresh
 YfData, makes yfinance's default session the simulator's (so code that calls `yf.download`
@@ -79,7 +82,8 @@ class YfEnv:
     def restart(self) -> None:
         """As if a new Python process started: new YfData (no cookie, crumb, strategy reset),
         empty response cache, fresh `.info` fallback counter, cache files re-opened — but
-        what is on disk (timezones, cookie) stays, as it does between real runs."""
+        what is on disk (timezones, cookie) stays, as it does between real runs. A new
+        session too (empty cookie jar): read `env.session` again afterwards."""
         _, base, cache, data = _yf_modules()
         data.SingletonMeta._instances.pop(data.YfData, None)
         data.YfData.cache_get.cache_clear()
@@ -102,6 +106,11 @@ class YfEnv:
         cache._TzCacheManager._tz_cache = None
         cache._CookieCacheManager._Cookie_cache = None
         cache._ISINCacheManager._isin_cache = None
+        # Open them here, in this thread: yfinance 1.7 opens a fresh cache lazily from
+        # whichever thread asks first, and `download(threads=True)` then races its
+        # `PRAGMA journal_mode=wal` -> "OperationalError('database is locked')" for a ticker.
+        cache.get_tz_cache().initialise()
+        cache.get_cookie_cache().initialise()
 
     def cached_timezones(self) -> dict[str, str]:
         """{ticker: timezone} in yfinance's tz cache (what saves the per-ticker probe)."""
@@ -114,7 +123,8 @@ class YfEnv:
 
     # ---------------------------------------------------------------- convenience
 
-    def download(self, tickers: Sequence[str], start: Any, end: Any, **options: Any) -> pd.DataFrame:
+    def download(self, tickers: Sequence[str], start: Any, end: Any,
+                 **options: Any) -> pd.DataFrame:
         """`yf.download` as the pipeline calls it, `end` inclusive (yfinance's is exclusive)."""
         yfinance, *_ = _yf_modules()
         end_excl = (pd.Timestamp(end) + pd.Timedelta(days=1)).date().isoformat()

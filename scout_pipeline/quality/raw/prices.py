@@ -60,8 +60,9 @@ FROM quality.prices_duplicates WHERE run_id = $run_id
 # calendar ($sessions: the NYSE sessions of the last year, as-of included)? A series with
 # bars on other days (^N225, 1306.T, some futures) follows another exchange's holidays and
 # is only held to the freshness warning. A series the source itself reported as failed this
-# run (raw.ingest_log, within the live source's tolerated share) is only warned about: the
-# source already judged the day usable, and blocking on it would undo that tolerance.
+# run (raw.ingest_log, within the live source's tolerated share: a halted name, say) is only
+# warned about: the source already judged the day usable, and blocking on it would undo that
+# tolerance. Series outside the universe and the pairs (they left it) are not expected.
 TICKERS_SQL = """
 WITH reported AS (
     SELECT DISTINCT item AS ticker FROM raw.ingest_log WHERE run_id = $run_id AND dataset = 'prices'
@@ -74,6 +75,10 @@ per AS (
            count(*) FILTER (WHERE date >= $sessions[1] AND NOT list_contains($sessions, date)) AS off_calendar_bars
     FROM raw.prices
     WHERE date <= $as_of
+      -- only the series the run is about: a name that left the universe (delisted, dropped
+      -- from its index) keeps its history but gets no new bars
+      AND (NOT EXISTS (SELECT 1 FROM raw.universe) OR ticker IN (SELECT ticker FROM raw.universe)
+           OR ticker IN (SELECT lead FROM raw.pairs) OR ticker IN (SELECT base FROM raw.pairs))
     GROUP BY ticker
 )
 SELECT per.ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars,
