@@ -196,6 +196,29 @@ def _common_start(state: StoredState, as_of: dt.date, backfill_from: dt.date | N
     return min(start, backfill_from) if backfill_from is not None else start
 
 
+TRENDS_HOST = "serpapi.com"
+TRENDS_WINDOW_DAYS = 120  # covers cooling_breakouts' attention windows (28 + 84 days), daily points
+
+
+def _google_trends(universe: pd.DataFrame, as_of: dt.date, http: Any, sleep: Sleep,
+                   unreachable: set[str]) -> FetchResult | None:
+    """Opt-in Google Trends (SerpApi) for the watchlist names: None when not enabled.
+    Google rescales each answer, so the whole window is fetched again every run (one scale
+    for the window the marts compare); 4 names per request."""
+    from scout_pipeline.sources import google_trends
+
+    if not google_trends.enabled():
+        return None
+    watch = universe[universe["segments"].map(lambda s: "watchlist" in list(s or []))]
+    terms = {str(n): str(t) for n, t in zip(watch["name"], watch["ticker"]) if isinstance(n, str) and n}
+    if TRENDS_HOST in unreachable:
+        return FetchResult(frame=google_trends.empty_attention(), requested=len(terms), failures=[
+            Failure(google_trends.SOURCE, "attention", t, SKIPPED, f"{TRENDS_HOST} unreachable") for t in terms])
+    start = as_of - dt.timedelta(days=TRENDS_WINDOW_DAYS)
+    return google_trends.fetch_trends(terms, start, as_of, anchor=google_trends.DEFAULT_ANCHOR,
+                                      http=http, sleep=sleep)
+
+
 def _pairs() -> pd.DataFrame:
     from scout_pipeline.sources import defaults
 
@@ -313,13 +336,16 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
             requested[dataset] += result.requested
 
     # 1. preflight
+    from scout_pipeline.sources import google_trends
+
     t0 = time.monotonic()
-    status = preflight(http, HOSTS, timeout=preflight_timeout)
+    hosts = {**HOSTS, **({TRENDS_HOST: ("attention",)} if google_trends.enabled() else {})}
+    status = preflight(http, hosts, timeout=preflight_timeout)
     _check_reachable(status)
     unreachable = {h for h, e in status.items() if e is not None}
     for host in sorted(unreachable):
         notes.append(f"preflight: {host} unreachable ({status[host]}); "
-                     f"{', '.join(HOSTS[host])} from it skipped or from bundled defaults")
+                     f"{', '.join(hosts[host])} from it skipped or from bundled defaults")
     notes.append(f"preflight: {len(status) - len(unreachable)} of {len(status)} hosts reachable "
                  f"({time.monotonic() - t0:.1f} s)")
 
@@ -403,6 +429,11 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
         attention = got_a.frame
     else:
         notes.append("attention: no universe rows with a wikipedia_article")
+    trends = _google_trends(universe_frame, as_of_d, http, sleep, unreachable)
+    if trends is not None:
+        take(trends, "attention")
+        attention = pd.concat([f for f in (attention, trends.frame) if f is not None and not f.empty]
+                              or [trends.frame], ignore_index=True)
 
     log = failures_frame(failures)
     frames: dict[str, pd.DataFrame | None] = {

@@ -326,3 +326,46 @@ def test_dataset_failed_message_counts_each_status_with_its_reason():
     message = str(info.value)
     assert "36% of prices failed (4 of 11; allowed 20%) — missing 4: no rows in window" in message
     assert message.endswith("— 1306.T, CPRX, RSP, ^N225")
+
+
+def test_google_trends_is_opt_in_and_adds_the_watchlist_on_its_own_scale(monkeypatch):
+    """Off by default: no request to serpapi.com. With SCOUT_GOOGLE_TRENDS=1 and a key, the
+    watchlist names are asked for (4 per request, with the anchor), the host is preflighted,
+    and their rows join Wikipedia's in `attention` under source 'google_trends'."""
+    from tests.sources.test_google_trends import trends_json
+
+    class TrendsHttp(FakeHttp):
+        def get(self, url, params=None, headers=None, timeout=None):
+            if url.startswith("https://serpapi.com/"):
+                self._check(url)
+                self.gets.append(url)
+                days = [dt.date(2024, 9, 9) + dt.timedelta(days=i) for i in range(121)]
+                queries = params["q"].split(",")
+                return FakeResponse(200, trends_json({q: [10 + (i + n) % 50 for i in range(121)]
+                                                      for n, q in enumerate(queries)}, days=days))
+            return super().get(url, params=params, headers=headers, timeout=timeout)
+
+    watch = universe_frame([("AAPL", "equity", ["large_cap", "watchlist"], "Apple Inc."),
+                            ("SPY", "etf", [], None)])
+    http = TrendsHttp()
+    off = live.load_live(AS_OF, universe=watch, http=http, yf_module=fake_yf(), sleep=lambda s: None,
+                         now=AFTER_CLOSE)
+    assert set(off.frames["attention"]["source"]) == {"wikipedia"}
+    assert not any("serpapi.com" in u for u in http.gets)
+
+    monkeypatch.setenv("SCOUT_GOOGLE_TRENDS", "1")
+    monkeypatch.setenv("SERPAPI_API_KEY", "test-key-123")
+    http = TrendsHttp()
+    on = live.load_live(AS_OF, universe=watch, http=http, yf_module=fake_yf(), sleep=lambda s: None,
+                        now=AFTER_CLOSE)
+    attention = on.frames["attention"]
+    trends = attention[attention["source"] == "google_trends"]
+    assert set(trends["ticker"]) == {"AAPL"} and trends["value"].max() == 100
+    assert trends["date"].max() == pd.Timestamp(AS_OF)  # nothing after as_of
+    assert sum("serpapi.com" in u for u in http.gets) == 1
+    assert not any("test-key-123" in n for n in on.notes)
+    down = TrendsHttp(down={"serpapi.com"})
+    skipped = live.load_live(AS_OF, universe=watch, http=down, yf_module=fake_yf(), sleep=lambda s: None,
+                             now=AFTER_CLOSE)
+    assert "preflight: serpapi.com unreachable" in " ".join(skipped.notes)
+    assert set(skipped.frames["attention"]["source"]) == {"wikipedia"}
