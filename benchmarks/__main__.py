@@ -4,6 +4,7 @@ table and the targets (BENCHMARKS.md explains every figure).
     python -m benchmarks                 # 500, 1,500 and 3,000 equities x 10 years, 3 repeats
     python -m benchmarks --quick         # smoke run (< 1 minute): 100 equities x 3 years, once
     python -m benchmarks --sizes 3000 --repeats 5 --out bench-results
+    python -m benchmarks.live_path --tickers 2600   # the live path alone (also part of the default run)
 
 Each size and each end-to-end run is measured in its own process (so peak memory is per
 scenario); every figure is the median of --repeats runs.
@@ -49,11 +50,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-first-load-gate", action="store_true",
                         help="skip the quality gate over a whole first load (slow at 3,000 equities)")
     parser.add_argument("--workdir", help="scratch directory (default: a temporary one)")
+    parser.add_argument("--live-tickers", type=int,
+                        help="universe of the live-path scenario on the provider simulator "
+                             "(default 2,600; quick: 40; 0 skips it)")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(
         QUICK_SIZES if args.quick else FULL_SIZES)
     args.repeats = args.repeats or (1 if args.quick else 3)
     args.years = args.years or (3 if args.quick else 10)
+    if args.live_tickers is None:
+        args.live_tickers = 40 if args.quick else 2600
     return args
 
 
@@ -399,16 +405,27 @@ def main(argv: list[str] | None = None) -> int:
         sizes = run_sizes(args, workdir, log)
         scaling = run_scaling(args, workdir, sizes, log)
         e2e = None if args.no_e2e else run_e2e(args, workdir, log)
+        live = None
+        if args.live_tickers:
+            from benchmarks import live_path
+
+            (workdir / "live").mkdir(exist_ok=True)
+            live = live_path.run(args.live_tickers, workdir / "live", log)
         meta["total_s"] = time.perf_counter() - started
         meta["load_average_at_end"] = list(os.getloadavg())
         summary = summarise(sizes, e2e, scaling)
         text = render(meta, sizes, e2e, summary, scaling)
+        if live is not None:
+            from benchmarks import live_path
+
+            text += "\n\n" + live_path.render(live)
         print(text)
         if args.out:
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
             (out / "results.json").write_text(json.dumps(
-                {"meta": meta, "sizes": sizes, "scaling": scaling, "e2e": e2e, "summary": summary},
+                {"meta": meta, "sizes": sizes, "scaling": scaling, "e2e": e2e, "summary": summary,
+                 "live": live},
                 indent=1, default=str))
             (out / "results.md").write_text(text + "\n")
         failed = any(s.get("error") for s in sizes) or (e2e is not None and summary.get("e2e") is None)

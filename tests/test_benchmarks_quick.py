@@ -47,13 +47,13 @@ def test_reference_agrees_with_the_marts(con):
 def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     text = proc.stdout
     for needle in ("## Figures by size", "raw load, all tables", "full rebuild, all marts",
                    "incremental daily run", "pandas reference", "ratio pandas / full rebuild",
                    "quality gate, daily run", "publish", "peak RSS", "## End to end: `scout run`",
-                   "orchestration overhead", "## Targets"):
+                   "orchestration overhead", "## Targets", "## Live path on the provider simulator"):
         assert needle in text, needle
     results = json.loads((out / "results.json").read_text())
     size = results["sizes"][0]
@@ -62,4 +62,7 @@ def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     assert all(not p["error"] for p in size["phases"].values()), size["phases"]
     assert size["phases"]["full_rebuild"]["median"] > 0 and size["raw_load_rows_per_s"] > 0
     assert results["summary"]["e2e"]["scout_run_s"] > 0
+    first, daily = results["live"]["days"]
+    assert first["requests"]["yahoo"] > daily["requests"]["yahoo"] > 0  # the daily run fetches less
+    assert daily["yahoo_per_ticker"] <= 1.5 and daily["yahoo_by_kind"].get("tz_probe", 0) == 0
     assert (out / "results.md").read_text().startswith("# Trend Scout benchmarks")

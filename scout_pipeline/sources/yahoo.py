@@ -32,6 +32,7 @@ import logging
 import math
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any
@@ -277,7 +278,9 @@ def _download(yf, chunk: list[str], start: dt.date, end: dt.date, *, threads: bo
         logger.propagate = False
     logger.addHandler(logged)
     try:
-        data = _call_download(yf, chunk, start, end, threads=threads, timeout=timeout, session=session)
+        with warnings.catch_warnings():  # yfinance's own pandas deprecations: not the user's to act on
+            warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
+            data = _call_download(yf, chunk, start, end, threads=threads, timeout=timeout, session=session)
     finally:
         logger.removeHandler(logged)
         logger.setLevel(saved[0])
