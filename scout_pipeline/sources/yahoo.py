@@ -1,4 +1,5 @@
-"""Yahoo Finance through yfinance 1.x: daily prices, fundamentals (`Ticker.info`), rate series.
+"""Yahoo Finance through yfinance 1.x: daily prices with split/dividend events, rate series,
+and the parsing of fundamentals fields (fetched by `yahoo_fundamentals`).
 
 What yfinance really does, and what this module does about it:
 
@@ -16,12 +17,12 @@ What yfinance really does, and what this module does about it:
   (`"['AAPL', 'MSFT']: YFRateLimitError('Too Many Requests. ...')"`): it is captured per
   call, so a rate-limit wave is recorded as `rate_limited`, not as missing data.
 * The last row can repeat (same session twice): duplicates keep the last row.
-* `.info` keys vanish and change: every fundamentals field is nullable and parsed defensively.
+* Fundamentals keys vanish and change: every field is nullable and parsed defensively.
 
-Requests: yfinance makes one chart request per ticker inside `download` (so N tickers cost N
-requests, in ceil(N / chunk_size) `download` calls) plus one quoteSummary request per
-`.info`. Nothing here touches the network unless a real `yfinance` module is used; tests inject
-a fake module with `download` and `Ticker`.
+Requests: yfinance makes one chart request per ticker inside `download` (N tickers cost N
+requests, in ceil(N / chunk_size) `download` calls; plus one timezone probe per ticker the
+first time on a machine, cached on disk). Tests run this under the real yfinance against the
+provider simulator (tests/sim), or inject a fake module with `download`.
 """
 
 from __future__ import annotations
@@ -546,64 +547,3 @@ def _typed_fundamentals(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame["profile_as_of"] = pd.to_datetime(frame["profile_as_of"]).astype("datetime64[ns]")
     frame["source"] = frame["source"].astype(object)
     return frame.reset_index(drop=True)
-
-
-def fetch_fundamentals(tickers: Iterable[str], as_of: dt.date | str, *, yf_module: Any = None,
-                       max_attempts: int = 3, abort_after: int = 3, backoff_base: float = 2.0,
-                       sleep: Sleep = time.sleep,
-                       rng: random.Random | None = None) -> FetchResult:
-    """`Ticker(t).info` → fundamentals rows stamped `as_of` (the as-of session).
-
-    `.info` is "now", not point in time: call it only for the latest session. Every field is
-    nullable; a ticker whose `.info` errors or carries none of the fields is recorded in
-    `failures`, never raised. `YFRateLimitError` is retried with backoff; after `abort_after`
-    consecutive tickers exhaust their retries the rest are skipped (recorded).
-    """
-    yf = _yf(yf_module)
-    as_of_d = _as_date(as_of)
-    wanted = _normalize_tickers(tickers)
-    rows: list[dict[str, Any]] = []
-    failures: list[Failure] = []
-    notes: list[str] = []
-    limited_run = 0
-    for i, t in enumerate(wanted):
-        if abort_after and limited_run >= abort_after:
-            for rest in wanted[i:]:
-                failures.append(Failure(SOURCE, "fundamentals", rest, SKIPPED,
-                                        f"not attempted: Yahoo rate-limited {limited_run} "
-                                        "tickers in a row"))
-            notes.append(f"fundamentals: stopped after {limited_run} rate-limited tickers in a "
-                         f"row; {len(wanted) - i} not attempted")
-            break
-        info: Any = None
-        failure: Failure | None = None
-        for attempt in range(1, max_attempts + 1):
-            try:
-                info = yf.Ticker(t).info
-                failure = None
-                break
-            except Exception as exc:  # noqa: BLE001 - recorded per ticker
-                if is_rate_limit(exc):
-                    failure = Failure(SOURCE, "fundamentals", t, RATE_LIMITED,
-                                      f"rate-limited by Yahoo (YFRateLimitError) after {attempt} attempt(s)")
-                    if attempt < max_attempts:
-                        sleep(backoff_delay(attempt, base=backoff_base, rng=rng))
-                        continue
-                else:
-                    failure = Failure(SOURCE, "fundamentals", t, FAILED, f".info error: {exc!r}")
-                break
-        if failure is not None:
-            limited_run = limited_run + 1 if failure.status == RATE_LIMITED else 0
-            failures.append(failure)
-            continue
-        limited_run = 0
-        row = info_to_row(t, info, as_of_d)
-        if row is None:
-            failures.append(Failure(SOURCE, "fundamentals", t, MISSING,
-                                    ".info has none of the fundamentals fields"))
-            continue
-        rows.append(row)
-    if failures:
-        notes.append(f"fundamentals: {len(failures)} of {len(wanted)} tickers without .info data")
-    return FetchResult(frame=_typed_fundamentals(rows), failures=failures, notes=notes,
-                       requested=len(wanted))

@@ -17,7 +17,7 @@ from yfinance.exceptions import YFRateLimitError
 
 from scout_pipeline.sources import yahoo
 from scout_pipeline.sources.contracts import columns
-from scout_pipeline.sources.errors import MISSING, RATE_LIMITED, SKIPPED, FAILED
+from scout_pipeline.sources.errors import MISSING, RATE_LIMITED, SKIPPED
 
 HISTORY_COLUMNS = ["Open", "High", "Low", "Close", "Adj Close", "Volume"]
 
@@ -349,11 +349,10 @@ LOSS_INFO = {  # a loss-maker: no forwardPE, 'Infinity' strings, epsForward spel
 
 
 def test_fundamentals_rows_every_field_nullable():
-    yf = fake_yf(infos={"AAPL": AAPL_INFO, "LOSS": LOSS_INFO})
-    got = yahoo.fetch_fundamentals(["AAPL", "LOSS"], D(2025, 1, 6), yf_module=yf,
-                                   sleep=lambda s: None)
-    frame = got.frame
-    assert list(frame.columns) == columns("fundamentals") and got.failures == []
+    """The quote/profile dicts (the same keys `.info` flattens) → one contract row each."""
+    rows = [yahoo.info_to_row(t, info, D(2025, 1, 6)) for t, info in (("AAPL", AAPL_INFO), ("LOSS", LOSS_INFO))]
+    frame = yahoo._typed_fundamentals(rows)
+    assert list(frame.columns) == columns("fundamentals")
     assert frame["as_of"].tolist() == [pd.Timestamp("2025-01-06")] * 2
     aapl = frame.set_index("ticker").loc["AAPL"]
     assert aapl["market_cap"] == 3.41e12 and aapl["forward_eps"] == 8.31
@@ -364,28 +363,5 @@ def test_fundamentals_rows_every_field_nullable():
     assert loss["forward_eps"] == -0.4 and math.isnan(loss["trailing_pe"])
     assert math.isnan(loss["forward_pe"]) and loss["sector"] is None
     assert frame["market_cap"].dtype == "float64"
+    assert yahoo.info_to_row("GONE", {"trailingPegRatio": None}, D(2025, 1, 6)) is None  # a dead symbol
 
-
-def test_fundamentals_failures_recorded_never_raised():
-    infos = {
-        "AAPL": [YFRateLimitError(), AAPL_INFO],         # rate limited once, then fine
-        "GONE": {"trailingPegRatio": None},              # what .info gives a dead symbol
-        "BOOM": RuntimeError("HTTP Error 404: Not Found"),
-    }
-    slept, sleep = no_sleep()
-    yf = fake_yf(infos=infos)
-    got = yahoo.fetch_fundamentals(["AAPL", "GONE", "BOOM"], "2025-01-06", yf_module=yf,
-                                   sleep=sleep, rng=random.Random(0))
-    assert got.frame["ticker"].tolist() == ["AAPL"]
-    assert {f.item: f.status for f in got.failures} == {"GONE": MISSING, "BOOM": FAILED}
-    assert len(slept) == 1 and got.requested == 3
-
-
-def test_fundamentals_stop_after_consecutive_rate_limits():
-    infos = {t: [YFRateLimitError()] * 2 for t in "ABCDE"}
-    yf = fake_yf(infos=infos)
-    got = yahoo.fetch_fundamentals(list("ABCDE"), "2025-01-06", yf_module=yf, max_attempts=2,
-                                   abort_after=2, sleep=lambda s: None)
-    assert yf.info_calls == ["A", "A", "B", "B"]
-    assert {f.item: f.status for f in got.failures} == {
-        "A": RATE_LIMITED, "B": RATE_LIMITED, "C": SKIPPED, "D": SKIPPED, "E": SKIPPED}
