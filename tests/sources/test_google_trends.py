@@ -4,11 +4,11 @@ stitching on the anchor, retries, provider errors, the opt-in and the key's reda
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pandas as pd
 import pytest
 
+from tests.sources.test_wikipedia import FakeResponse  # the requests.Response shape the adapters read
 from scout_pipeline.sources import google_trends as gt
 from scout_pipeline.sources.contracts import columns
 from scout_pipeline.sources.errors import FAILED, MISSING, RATE_LIMITED, SKIPPED
@@ -19,16 +19,6 @@ DAYS = [dt.date(2025, 1, d) for d in range(1, 6)]
 
 
 # --------------------------------------------------------------------------- fixture builders
-
-class FakeResponse:
-    def __init__(self, status_code: int, body: object = "", headers: dict | None = None):
-        self.status_code = status_code
-        self.text = body if isinstance(body, str) else json.dumps(body)
-        self.headers = headers or {}
-
-    def json(self):
-        return json.loads(self.text)
-
 
 class FakeHttp:
     """A requests-like session answering from a list, in order; records every request."""
