@@ -8,13 +8,18 @@ back to a bundled default. Order of work:
    Yahoo (prices are required) unreachable → `SourceUnavailable` naming the hosts, in seconds.
 2. universe: S&P 500 / S&P 600 (Wikipedia) + Russell 2000 (IWM CSV), bundled default per index
    when a fetch fails, merged with the bundled universe (indices, ETFs, futures, watchlist).
-3. prices: every universe ticker, every pair series and the Yahoo rate series, from
-   `history_start` (default: `as_of` minus 5 sessions — the caller passes last stored date
-   minus ~5 sessions) to `as_of`.
-4. fundamentals: `.info` for the equities — only when `as_of` is one of the two latest
-   completed sessions (`.info` is "now", not point in time); otherwise skipped with a note.
+3. prices: every universe ticker, every pair series and the Yahoo rate series, each from its
+   own last stored bar minus 5 sessions (the `state` read from the store), or its first-load
+   depth when nothing is stored (all history for index/ETF/future series, 3 years for
+   equities). Tickers whose overlap disagrees with the store, or with a split/dividend after
+   their last bar, are restated: fetched again whole, and replace their stored rows
+   (`restatements.py`; the `restatements` frame records them).
+4. fundamentals: the batched v7 quote for every equity plus quoteSummary profiles on a
+   rotation (`yahoo_fundamentals.py`) — only when `as_of` is one of the two latest completed
+   sessions (Yahoo's figures are "now", not point in time); otherwise skipped with a note.
 5. rates: `ZQ=F` and `^IRX` closes from the same price fetch, FRED `DFF` and `DGS2`.
-6. attention: Wikipedia pageviews for universe rows with a `wikipedia_article`.
+6. attention: Wikipedia pageviews for universe rows with a `wikipedia_article`; Google Trends
+   for the watchlist when opted in (`google_trends.enabled()`).
 
 Per-item failures never raise; when the failed share of a `required` dataset (prices)
 exceeds `max_failed_share` (a float, or {dataset: share}), `DatasetFailed` (a

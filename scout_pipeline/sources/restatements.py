@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from scout_pipeline.sources.live_state import StoredState
-from scout_pipeline.sources.yahoo import REFETCH_SESSIONS  # sessions re-fetched before the last stored bar
+from scout_pipeline.sources.yahoo import refetch_start  # REFETCH_SESSIONS before the last stored bar
 
 EQUITY_YEARS = 3          # 756 sessions: 252-session highs, 200-day averages, a year of marts
 FULL_HISTORY_YEARS = 99   # yfinance's own period="max" (history.py: end - 3122064000 s)
@@ -54,15 +54,13 @@ def first_load_start(asset_type: str, as_of: dt.date) -> dt.date:
 def plan_windows(tickers: list[str], asset_types: Mapping[str, str], state: StoredState,
                  as_of: dt.date, history_start: dt.date | None = None) -> dict[str, dt.date]:
     """{ticker: first date to fetch}. Stored tickers: their last stored bar minus
-    REFETCH_SESSIONS sessions (a gap of any length is covered, it lies after that bar), or
+    yahoo.REFETCH_SESSIONS sessions (a gap of any length is covered, it lies after that bar), or
     `history_start` when that is earlier (a backfill). New tickers: their first-load depth."""
-    from scout_pipeline.calendar import sessions_back
-
     last = state.last_dates()
     plan: dict[str, dt.date] = {}
     for t in tickers:
         if t in last:
-            start = sessions_back(last[t].date(), REFETCH_SESSIONS + 1)[0]
+            start = refetch_start(last[t].date())
             if history_start is not None and history_start < start:
                 start = history_start
         else:
