@@ -191,13 +191,10 @@ def _resolve_universe(universe: Any, as_of: dt.date, http: Any, unreachable: set
 def _common_start(state: StoredState, as_of: dt.date, backfill_from: dt.date | None) -> dt.date:
     """The window of the datasets fetched as a whole (FRED, pageviews): the most common
     last stored bar minus the re-fetch sessions, or the equities' first-load depth."""
-    from scout_pipeline.calendar import sessions_back
-
     if state.empty:
         start = restatements.first_load_start("equity", as_of)
     else:
-        typical = state.windows["last_date"].mode().iloc[0].date()
-        start = sessions_back(min(typical, as_of), yahoo.REFETCH_SESSIONS + 1)[0]
+        start = yahoo.refetch_start(min(state.windows["last_date"].mode().iloc[0].date(), as_of))
     return min(start, backfill_from) if backfill_from is not None else start
 
 
@@ -230,8 +227,15 @@ def _pairs() -> pd.DataFrame:
     return defaults.default_pairs()
 
 
-
 # --------------------------------------------------------------------------- prices
+
+def _fetch_from(starts: Mapping[str, dt.date], as_of: dt.date, **fetch: Any) -> list[FetchResult]:
+    """{ticker: first date} fetched through `as_of`, one `download` series per common start."""
+    by_start: dict[dt.date, list[str]] = {}
+    for t, start in starts.items():
+        by_start.setdefault(start, []).append(t)
+    return [yahoo.fetch_prices(group, start, as_of, **fetch) for start, group in sorted(by_start.items())]
+
 
 def _fetch_prices(tickers: list[str], asset_types: dict[str, str], state: StoredState,
                   as_of: dt.date, history_start: dt.date | None, **fetch: Any
@@ -242,12 +246,8 @@ def _fetch_prices(tickers: list[str], asset_types: dict[str, str], state: Stored
     A restated ticker whose full re-fetch fails keeps its stored history untouched: its
     overlap rows are dropped (on the new basis they would sit on top of the old one) and it
     is recorded as failed, so the next run tries again."""
-    plan = restatements.plan_windows(tickers, asset_types, state, as_of, history_start)
-    by_start: dict[dt.date, list[str]] = {}
-    for t, start in plan.items():
-        by_start.setdefault(start, []).append(t)
-    parts: list[FetchResult] = [yahoo.fetch_prices(group, start, as_of, **fetch)
-                                for start, group in sorted(by_start.items())]
+    parts = _fetch_from(restatements.plan_windows(tickers, asset_types, state, as_of, history_start),
+                        as_of, **fetch)
     frame = pd.concat([r.frame for r in parts], ignore_index=True)
     events = pd.concat([r.events for r in parts if r.events is not None], ignore_index=True)
     result = FetchResult(frame=frame, failures=[f for r in parts for f in r.failures],
@@ -263,10 +263,11 @@ def _fetch_prices(tickers: list[str], asset_types: dict[str, str], state: Stored
     # A ticker that answered but has no bar for the as-of session (halted, suspended, its own
     # exchange's holiday, or Yahoo has not published the day): reported, so the gate warns
     # for a few names and the failed share stops the day when most of them lack it.
-    have = set(frame.loc[frame["date"] == pd.Timestamp(as_of), "ticker"])
+    last_bar = frame.groupby("ticker")["date"].max()
     failed = {f.item for f in result.failures}
-    for t in sorted(set(frame["ticker"]) - have - failed):
-        last = frame.loc[frame["ticker"] == t, "date"].max()
+    for t, last in last_bar[last_bar < pd.Timestamp(as_of)].items():
+        if t in failed:
+            continue
         result.failures.append(Failure(
             yahoo.SOURCE, "prices", t, MISSING,
             f"no bar for {as_of} (last {last:%Y-%m-%d}): halted, its exchange closed, or not published yet"))
@@ -274,11 +275,9 @@ def _fetch_prices(tickers: list[str], asset_types: dict[str, str], state: Stored
     found = restatements.detect(frame, events, state)
     replaced: list[str] = []
     if not found.empty:
-        starts = {t: restatements.full_start(t, asset_types, state, as_of) for t in found["ticker"]}
-        again: dict[dt.date, list[str]] = {}
-        for t, start in starts.items():
-            again.setdefault(start, []).append(t)
-        full = [yahoo.fetch_prices(group, start, as_of, **fetch) for start, group in sorted(again.items())]
+        firsts = state.first_dates()
+        full = _fetch_from({t: restatements.full_start(t, asset_types, firsts.get(t), as_of)
+                            for t in found["ticker"]}, as_of, **fetch)
         got = pd.concat([r.frame for r in full], ignore_index=True)
         ok = set(got["ticker"])
         keep = result.frame[~result.frame["ticker"].isin(found["ticker"])]

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from scout_pipeline.sources.yahoo import REFETCH_SESSIONS
 from scout_pipeline.sql_files import sql_root
 
-OVERLAP_SESSIONS = 6  # the last stored bar and the 5 before it (yahoo.REFETCH_SESSIONS + 1)
+OVERLAP_SESSIONS = REFETCH_SESSIONS + 1  # the last stored bar and the sessions re-fetched before it
 
 
 @dataclass

@@ -69,13 +69,12 @@ def plan_windows(tickers: list[str], asset_types: Mapping[str, str], state: Stor
     return plan
 
 
-def full_start(ticker: str, asset_types: Mapping[str, str], state: StoredState,
+def full_start(ticker: str, asset_types: Mapping[str, str], first_stored: pd.Timestamp | None,
                as_of: dt.date) -> dt.date:
     """Where a restated ticker's re-fetch starts: its first-load depth, or earlier when the
     store already holds more (nothing stored is left on the old basis)."""
     start = first_load_start(asset_type_of(ticker, asset_types), as_of)
-    first = state.first_dates().get(ticker)
-    return min(start, first.date()) if first is not None else start
+    return min(start, first_stored.date()) if first_stored is not None else start
 
 
 def _ratio_text(factor: float) -> str:
