@@ -90,6 +90,13 @@ PARAMS: dict[str, Param] = {
     "new_high_low_sessions": _sessions(
         252, "market_breadth: a new high (low) is a close at the highest (lowest) close of this "
              "many sessions, the current one included.", low=2),
+    "breadth_spread_tolerance": _pct(
+        0.1, "market_breadth: breadth_signal is 'broadening' only when the 20-session equal-minus-cap "
+             "spread is above this many percentage points and rose by more than this over "
+             "breadth_trend_sessions ('narrowing' mirrors it); smaller values are noise."),
+    "breadth_trend_sessions": _sessions(
+        5, "market_breadth: sessions over which breadth_signal judges whether the 20-session spread "
+           "is rising or falling."),
     # ---- rate_expectations
     "rate_signal_bps": Param(
         10, "rate_expectations: a 20-session move of the implied policy rate of at least this many "

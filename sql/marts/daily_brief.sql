@@ -189,23 +189,43 @@ breadth AS (
            CASE
                WHEN b.segment IS NULL THEN 'Breadth: no data'
                ELSE b.segment_name || ': '
-                    || coalesce(printf('%.0f', b.pct_above_50d) || '% above their 50-day average',
-                                'too little history for a 50-day average')
-                    || CASE WHEN b.breadth_spread_20d IS NULL THEN ''
-                            ELSE '; equal weight ' || CASE WHEN b.breadth_spread_20d >= 0 THEN 'ahead of' ELSE 'behind' END
-                                 || ' cap weight by ' || printf('%.1f', abs(100 * b.breadth_spread_20d))
-                                 || ' pts over 20 sessions ('
-                                 || CASE WHEN b.breadth_spread_20d >= 0 THEN 'broadening' ELSE 'narrowing' END || ')'
+                    || coalesce(printf('%.0f', b.pct_above_50d) || '% above their '
+                                || $breadth_short_ma_sessions::INTEGER || '-day average',
+                                'too little history for a ' || $breadth_short_ma_sessions::INTEGER || '-day average')
+                    || CASE
+                           WHEN b.equal_weight_return_20d IS NULL THEN ''
+                           -- no usable market caps: say what is known, claim no comparison
+                           WHEN b.breadth_spread_20d IS NULL THEN
+                               '; equal weight ' || printf('%+.1f%%', 100 * b.equal_weight_return_20d)
+                               || ' over 20 sessions, no market caps to compare cap weight with'
+                           WHEN abs(b.breadth_spread_20d) <= $breadth_spread_tolerance / 100 THEN
+                               '; equal weight level with cap weight over 20 sessions ('
+                               || CASE b.breadth_signal WHEN 'mixed' THEN 'neither broadening nor narrowing'
+                                       ELSE 'too little history for a trend' END || ')'
+                           ELSE '; equal weight ' || CASE WHEN b.breadth_spread_20d > 0 THEN 'ahead of' ELSE 'behind' END
+                                || ' cap weight by ' || printf('%.1f', abs(100 * b.breadth_spread_20d))
+                                || ' pts over 20 sessions ('
+                                || CASE b.breadth_signal
+                                       WHEN 'broadening' THEN 'broadening'
+                                       WHEN 'narrowing' THEN 'narrowing'
+                                       WHEN 'mixed' THEN CASE WHEN b.breadth_spread_20d > 0
+                                                              THEN 'but not rising: not broadening'
+                                                              ELSE 'but not falling: not narrowing' END
+                                       ELSE 'too little history for a trend' END || ')'
                        END
            END AS headline,
            b.pct_above_50d AS value,
            CASE
                WHEN b.segment IS NULL THEN 'no equity prices in this source'
                ELSE b.members || ' members on ' || strftime(b.as_of, '%Y-%m-%d') || '; '
-                    || coalesce(printf('%.0f', b.pct_above_200d) || '%', 'n/a') || ' above their 200-day average; '
-                    || b.new_highs || ' new highs, ' || b.new_lows || ' new lows; 20-session return equal weight '
+                    || coalesce(printf('%.0f', b.pct_above_200d) || '%', 'n/a') || ' above their '
+                    || $breadth_long_ma_sessions::INTEGER || '-day average; '
+                    || b.new_highs || CASE WHEN b.new_highs = 1 THEN ' new high, ' ELSE ' new highs, ' END
+                    || b.new_lows || CASE WHEN b.new_lows = 1 THEN ' new low' ELSE ' new lows' END
+                    || '; 20-session return equal weight '
                     || coalesce(printf('%+.1f%%', 100 * b.equal_weight_return_20d), 'n/a') || ' vs cap weight '
-                    || coalesce(printf('%+.1f%%', 100 * b.cap_weight_return_20d), 'n/a') || '.'
+                    || coalesce(printf('%+.1f%%', 100 * b.cap_weight_return_20d),
+                                'n/a (no market caps at the start of the period)') || '.'
            END AS detail
     FROM one LEFT JOIN breadth_row b ON true
 ),

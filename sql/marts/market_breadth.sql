@@ -1,4 +1,4 @@
--- market_breadth: one row per session (the last breadth_history_sessions up to the as-of day) and equity segment: how many members are in uptrends or at new highs, and whether the average member beats the cap-weighted segment (equal weight minus cap weight > 0 = the rally is broadening).
+-- market_breadth: one row per session (the last breadth_history_sessions up to the as-of day) and equity segment: how many members are in uptrends or at new highs, and whether the average member beats the cap-weighted segment (breadth_signal: broadening when the 20-session equal-minus-cap spread is positive and rising, beyond a tolerance).
 -- @key as_of, segment
 -- @column as_of: session date.
 -- @column segment: equity segment from stg_universe.segments (small_cap, large_cap, sp500, ...).
@@ -8,14 +8,16 @@
 -- @column new_highs: members whose close is the highest of the last new_high_low_sessions (252) sessions, today included (needs that much history).
 -- @column new_lows: members whose close is the lowest of the last new_high_low_sessions (252) sessions.
 -- @column equal_weight_return_1d: mean of the members' 1-session returns (adjusted closes), fraction.
--- @column cap_weight_return_1d: members' 1-session returns weighted by their latest market cap on or before the session (members without a cap left out); the equal-weight mean when no member has a cap.
--- @column breadth_spread_1d: equal_weight_return_1d - cap_weight_return_1d; positive = the average member beat the big ones.
+-- @column cap_weight_return_1d: members' 1-session returns weighted by their market cap at the start of the period (the latest snapshot on or before the session the return is measured from, at most fundamentals_max_age_days old; members without one left out); null when no member has one.
+-- @column breadth_spread_1d: equal_weight_return_1d - cap_weight_return_1d; positive = the average member beat the big ones; null without cap weights.
 -- @column equal_weight_return_5d: mean of the members' 5-session returns, fraction.
--- @column cap_weight_return_5d: cap-weighted 5-session return (weights as for 1d).
+-- @column cap_weight_return_5d: cap-weighted 5-session return (weights: caps 5 sessions back, as for 1d).
 -- @column breadth_spread_5d: equal_weight_return_5d - cap_weight_return_5d.
 -- @column equal_weight_return_20d: mean of the members' 20-session returns, fraction.
--- @column cap_weight_return_20d: cap-weighted 20-session return (weights as for 1d).
--- @column breadth_spread_20d: equal_weight_return_20d - cap_weight_return_20d: the broadening signal (positive and rising = broadening).
+-- @column cap_weight_return_20d: cap-weighted 20-session return (weights: caps 20 sessions back, as for 1d).
+-- @column breadth_spread_20d: equal_weight_return_20d - cap_weight_return_20d: what breadth_signal reads.
+-- @column cap_weighted_members_20d: members with a 20-session return and a usable cap at its start (0 = no cap weights: spreads and breadth_signal are null).
+-- @column breadth_signal: broadening (breadth_spread_20d above breadth_spread_tolerance points and up more than that over breadth_trend_sessions sessions), narrowing (the mirror image), mixed (anything else); null when the spread or its earlier value is unknown (no cap weights, short history).
 WITH members AS (
     SELECT DISTINCT ticker, segment
     FROM (SELECT ticker, unnest(segments) AS segment
@@ -77,26 +79,40 @@ rolling AS (
            high_low AS (PARTITION BY tid ORDER BY date
                         ROWS BETWEEN $new_high_low_sessions::INTEGER - 1 PRECEDING AND CURRENT ROW)
 ),
-shown AS (
-    SELECT r.*
-    FROM rolling r, bounds b
-    WHERE r.date >= b.first_shown
-),
 caps AS (
-    SELECT t.tid, f.as_of AS date, f.market_cap
+    SELECT t.tid, f.as_of AS date, {'cap': f.market_cap, 'taken': f.as_of} AS snap
     FROM staging.stg_fundamentals f
     JOIN tickers t ON t.ticker = f.ticker
     WHERE f.market_cap > 0 AND f.as_of <= $as_of
 ),
-weighted AS (
-    -- each row's latest market cap on or before its date (a snapshot taken the same day counts)
+capped AS (
+    -- each bar's latest market cap on or before its date (a snapshot taken the same day
+    -- counts), usable only when at most fundamentals_max_age_days old: the rule valuation_gap uses
     SELECT *,
-           last_value(market_cap IGNORE NULLS) OVER (
-               PARTITION BY tid ORDER BY date, is_bar ROWS UNBOUNDED PRECEDING) AS cap
-    FROM (SELECT *, 1 AS is_bar FROM shown
-          UNION ALL BY NAME
-          SELECT *, 0 AS is_bar FROM caps)
-    QUALIFY is_bar = 1
+           CASE WHEN date - snap_at.taken <= $fundamentals_max_age_days::INTEGER
+                THEN snap_at.cap END AS cap
+    FROM (SELECT *,
+                 last_value(snap IGNORE NULLS) OVER (
+                     PARTITION BY tid ORDER BY date, is_bar ROWS UNBOUNDED PRECEDING) AS snap_at
+          FROM (SELECT *, 1 AS is_bar FROM rolling
+                UNION ALL BY NAME
+                SELECT *, 0 AS is_bar FROM caps))
+    WHERE is_bar = 1
+),
+weighted AS (
+    -- an N-session return is weighted by the cap at its START (the close it is measured
+    -- from), as index arithmetic does: weighting by the end cap over-weights the winners
+    SELECT *,
+           lag(cap, 1) OVER by_date AS cap_1d,
+           lag(cap, 5) OVER by_date AS cap_5d,
+           lag(cap, 20) OVER by_date AS cap_20d
+    FROM capped
+    WINDOW by_date AS (PARTITION BY tid ORDER BY date)
+),
+shown AS (
+    SELECT w.*
+    FROM weighted w, bounds b
+    WHERE w.date >= b.first_shown
 ),
 agg AS (
     -- sums in DECIMAL are exact, so the result does not depend on row order or threads
@@ -107,27 +123,45 @@ agg AS (
            count(*) FILTER (WHERE w.new_high) AS new_highs,
            count(*) FILTER (WHERE w.new_low) AS new_lows,
            sum(w.return_1d::DECIMAL(38, 18))::DOUBLE / count(w.return_1d) AS ew_1d,
-           sum((w.cap * w.return_1d)::DECIMAL(38, 6))::DOUBLE
-               / sum(w.cap::DECIMAL(38, 6)) FILTER (WHERE w.return_1d IS NOT NULL)::DOUBLE AS cw_1d,
+           sum((w.cap_1d * w.return_1d)::DECIMAL(38, 6))::DOUBLE
+               / sum(w.cap_1d::DECIMAL(38, 6)) FILTER (WHERE w.return_1d IS NOT NULL)::DOUBLE AS cw_1d,
            sum(w.return_5d::DECIMAL(38, 18))::DOUBLE / count(w.return_5d) AS ew_5d,
-           sum((w.cap * w.return_5d)::DECIMAL(38, 6))::DOUBLE
-               / sum(w.cap::DECIMAL(38, 6)) FILTER (WHERE w.return_5d IS NOT NULL)::DOUBLE AS cw_5d,
+           sum((w.cap_5d * w.return_5d)::DECIMAL(38, 6))::DOUBLE
+               / sum(w.cap_5d::DECIMAL(38, 6)) FILTER (WHERE w.return_5d IS NOT NULL)::DOUBLE AS cw_5d,
            sum(w.return_20d::DECIMAL(38, 18))::DOUBLE / count(w.return_20d) AS ew_20d,
-           sum((w.cap * w.return_20d)::DECIMAL(38, 6))::DOUBLE
-               / sum(w.cap::DECIMAL(38, 6)) FILTER (WHERE w.return_20d IS NOT NULL)::DOUBLE AS cw_20d
-    FROM weighted w
+           sum((w.cap_20d * w.return_20d)::DECIMAL(38, 6))::DOUBLE
+               / sum(w.cap_20d::DECIMAL(38, 6)) FILTER (WHERE w.return_20d IS NOT NULL)::DOUBLE AS cw_20d,
+           count(*) FILTER (WHERE w.return_20d IS NOT NULL AND w.cap_20d IS NOT NULL) AS cap_weighted_20d
+    FROM shown w
     JOIN members m ON m.ticker = w.ticker
     GROUP BY w.date, m.segment
+),
+spreads AS (
+    SELECT *, ew_20d - cw_20d AS spread_20d,
+           lag(ew_20d - cw_20d, $breadth_trend_sessions::INTEGER) OVER (
+               PARTITION BY segment ORDER BY as_of) AS spread_20d_before
+    FROM agg
 )
 SELECT as_of, segment, members, pct_above_50d, pct_above_200d, new_highs, new_lows,
        ew_1d AS equal_weight_return_1d,
-       coalesce(cw_1d, ew_1d) AS cap_weight_return_1d,
-       ew_1d - coalesce(cw_1d, ew_1d) AS breadth_spread_1d,
+       cw_1d AS cap_weight_return_1d,
+       ew_1d - cw_1d AS breadth_spread_1d,
        ew_5d AS equal_weight_return_5d,
-       coalesce(cw_5d, ew_5d) AS cap_weight_return_5d,
-       ew_5d - coalesce(cw_5d, ew_5d) AS breadth_spread_5d,
+       cw_5d AS cap_weight_return_5d,
+       ew_5d - cw_5d AS breadth_spread_5d,
        ew_20d AS equal_weight_return_20d,
-       coalesce(cw_20d, ew_20d) AS cap_weight_return_20d,
-       ew_20d - coalesce(cw_20d, ew_20d) AS breadth_spread_20d
-FROM agg
+       cw_20d AS cap_weight_return_20d,
+       spread_20d AS breadth_spread_20d,
+       cap_weighted_20d AS cap_weighted_members_20d,
+       CASE
+           WHEN spread_20d IS NULL OR spread_20d_before IS NULL THEN NULL
+           -- a spread within the tolerance of 0, or barely moving, is no signal (float noise
+           -- such as 1e-17 is not "broadening")
+           WHEN spread_20d > $breadth_spread_tolerance / 100
+                AND spread_20d - spread_20d_before > $breadth_spread_tolerance / 100 THEN 'broadening'
+           WHEN spread_20d < -$breadth_spread_tolerance / 100
+                AND spread_20d - spread_20d_before < -$breadth_spread_tolerance / 100 THEN 'narrowing'
+           ELSE 'mixed'
+       END AS breadth_signal
+FROM spreads
 ORDER BY as_of, segment

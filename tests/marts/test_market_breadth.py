@@ -11,7 +11,7 @@ from tests.conftest import load, run_params
 DAYS = calendar.sessions("2026-02-02", "2026-03-31")[:25]
 AS_OF = DAYS[-1]
 P = dict(breadth_short_ma_sessions=3, breadth_long_ma_sessions=5, new_high_low_sessions=4,
-         breadth_history_sessions=3)
+         breadth_history_sessions=3, fundamentals_max_age_days=30)
 
 
 def _closes(tail):
@@ -67,22 +67,27 @@ def test_equal_versus_cap_weighted_returns(built):
     r = _row(built, AS_OF, "small_cap")
     r1 = {"A": 105 / 104 - 1, "B": 95 / 96 - 1, "C": 100 / 90 - 1, "D": 55 / 50 - 1}
     assert r["equal_weight_return_1d"] == pytest.approx(sum(r1.values()) / 4)
-    # caps on or before the day: A 300 (the future 1e12 is ignored), B 100, D 100; C has none
-    cap_1d = (300 * r1["A"] + 100 * r1["B"] + 100 * r1["D"]) / 500
+    # weights are the caps at the START of the period (2026-03-06 for 1d), at most 30 days old:
+    # A 300 (2026-02-17), D 100 (2026-03-06); B's cap is dated the end day, C has none, and
+    # the future 1e12 is ignored
+    cap_1d = (300 * r1["A"] + 100 * r1["D"]) / 400
     assert r["cap_weight_return_1d"] == pytest.approx(cap_1d)
     assert r["breadth_spread_1d"] == pytest.approx(sum(r1.values()) / 4 - cap_1d)
-    # 5 and 20 sessions: A +5%, B -5%, C 0 (D is too young)
-    for n in ("5d", "20d"):
-        assert r[f"equal_weight_return_{n}"] == pytest.approx(0.0)
-        assert r[f"cap_weight_return_{n}"] == pytest.approx((300 * 0.05 - 100 * 0.05) / 400)
-        assert r[f"breadth_spread_{n}"] == pytest.approx(-0.025)
+    # 5 sessions (from 2026-03-02): A +5%, B -5%, C 0 (D is too young); only A has a cap then
+    assert r["equal_weight_return_5d"] == pytest.approx(0.0)
+    assert r["cap_weight_return_5d"] == pytest.approx(0.05)
+    assert r["breadth_spread_5d"] == pytest.approx(-0.05)
+    # 20 sessions (from 2026-02-06): nobody has a cap yet, so no cap weights (not equal weights)
+    assert r["equal_weight_return_20d"] == pytest.approx(0.0)
+    assert r["cap_weight_return_20d"] is None and r["breadth_spread_20d"] is None
+    assert r["cap_weighted_members_20d"] == 0 and r["breadth_signal"] is None
 
 
-def test_equal_weights_without_caps(built):
+def test_no_cap_weights_without_caps(built):
     r = _row(built, AS_OF, "large_cap")
     assert r["members"] == 1
-    assert r["cap_weight_return_20d"] == r["equal_weight_return_20d"] == 0
-    assert r["breadth_spread_20d"] == 0
+    assert r["equal_weight_return_20d"] == 0
+    assert r["cap_weight_return_20d"] is None and r["breadth_spread_20d"] is None
     assert r["pct_above_50d"] == 0                    # flat: at its average, not above
     assert (r["new_highs"], r["new_lows"]) == (1, 1)  # flat: at its high and its low
 
