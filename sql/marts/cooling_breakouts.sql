@@ -6,7 +6,7 @@
 -- @column breakout_date: first session in the window whose close broke out (the earliest one when it broke out several times).
 -- @column breakout_level: the highest close of the breakout_lookback sessions before the breakout day (the level it broke).
 -- @column breakout_close: close on the breakout day.
--- @column volume_ratio: breakout-day volume / average volume of the volume_avg_sessions sessions before it.
+-- @column volume_ratio: breakout-day volume / average volume of the volume_avg_sessions sessions before it (null when unknown: with volume_confirm_ratio = 0 a breakout needs no volume).
 -- @column peak_close: highest close from the breakout day to the as-of session.
 -- @column peak_date: first session at that peak.
 -- @column close: latest close on or before the as-of session.
@@ -16,8 +16,8 @@
 -- @column attention_source: attention source used (the one with the most days in the two windows); null when the name has none.
 -- @column attention_recent: mean daily attention over the attention_recent_days calendar days ending on the as-of day.
 -- @column attention_base: mean daily attention over the attention_base_days calendar days before that.
--- @column attention_change_pct: (attention_recent / attention_base - 1) x 100; null when either is unknown or the base is 0.
--- @column status: failed (close below breakout_level), cooling (pullback >= cooling_pullback_pct and attention down >= cooling_attention_drop_pct, or attention unknown), heating (pullback <= heating_pullback_pct and attention change >= heating_attention_min_change_pct or unknown), else holding.
+-- @column attention_change_pct: (attention_recent / attention_base - 1) x 100; null when either is unknown or the base is 0 (a rise from a zero base counts as rising in status; zero in both windows as no change).
+-- @column status: failed (close below breakout_level), cooling (pullback >= cooling_pullback_pct and attention down >= cooling_attention_drop_pct, or attention unknown; a rise from a zero base is rising, not unknown), heating (pullback <= heating_pullback_pct and attention change >= heating_attention_min_change_pct or unknown), else holding.
 WITH equities AS (
     -- an integer id per name: windows partition on it much faster than on text
     SELECT ticker, name, row_number() OVER (ORDER BY ticker) AS tid
@@ -75,10 +75,12 @@ first_breakout AS (
            volume / prior_avg_volume AS volume_ratio
     FROM in_window
     WHERE prior_sessions = $breakout_lookback::INTEGER
-      AND prior_volume_sessions = $volume_avg_sessions::INTEGER
-      AND prior_avg_volume > 0
       AND close > prior_high
-      AND volume >= $volume_confirm_ratio * prior_avg_volume
+      -- volume_confirm_ratio = 0 is no volume test: names without volume can break out
+      AND ($volume_confirm_ratio = 0
+           OR (prior_volume_sessions = $volume_avg_sessions::INTEGER
+               AND prior_avg_volume > 0
+               AND volume >= $volume_confirm_ratio * prior_avg_volume))
     QUALIFY row_number() OVER (PARTITION BY ticker ORDER BY date) = 1
 ),
 since AS (
@@ -127,7 +129,12 @@ measured AS (
            a.source AS attention_source,
            a.recent AS attention_recent,
            a.base AS attention_base,
-           CASE WHEN a.base > 0 THEN (a.recent / a.base - 1) * 100 END AS attention_change_pct
+           CASE WHEN a.base > 0 THEN (a.recent / a.base - 1) * 100 END AS attention_change_pct,
+           -- the change the status reads: a rise from a zero base (0 -> 50 views a day) has no
+           -- percentage but is rising, not unknown and not fading
+           CASE WHEN a.base > 0 THEN (a.recent / a.base - 1) * 100
+                WHEN a.base = 0 AND a.recent > 0 THEN 'infinity'::DOUBLE
+                WHEN a.base = 0 AND a.recent = 0 THEN 0 END AS attention_move
     FROM first_breakout b
     CROSS JOIN window_start w
     JOIN equities e ON e.ticker = b.ticker
@@ -135,15 +142,15 @@ measured AS (
     JOIN sessions s ON s.date = b.breakout_date
     LEFT JOIN attention a ON a.ticker = b.ticker
 )
-SELECT *,
+SELECT * EXCLUDE (attention_move),
        CASE
            WHEN close < breakout_level THEN 'failed'
            WHEN pullback_pct >= $cooling_pullback_pct
-                AND (attention_change_pct IS NULL
-                     OR attention_change_pct <= -$cooling_attention_drop_pct) THEN 'cooling'
+                AND (attention_move IS NULL
+                     OR attention_move <= -$cooling_attention_drop_pct) THEN 'cooling'
            WHEN pullback_pct <= $heating_pullback_pct
-                AND (attention_change_pct IS NULL
-                     OR attention_change_pct >= $heating_attention_min_change_pct) THEN 'heating'
+                AND (attention_move IS NULL
+                     OR attention_move >= $heating_attention_min_change_pct) THEN 'heating'
            ELSE 'holding'
        END AS status
 FROM measured

@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from scout_pipeline import faults
+from scout_pipeline import faults, run_notes
 from scout_pipeline.build import build_model
 from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
@@ -45,15 +45,13 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
             if model.layer == "marts":
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
                 meta.update(_preview(con, model))
-                empty_inputs = [
-                    f"{s}.{t}" for s, t in model.upstream
-                    # existence, not a count: the inputs are views over the whole history
-                    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {s}.{t})").fetchone()[0]
-                ]
-                if empty_inputs:
-                    note = f"{model.table} is empty: no data in {', '.join(empty_inputs)}"
+                notes = run_notes.empty_input_notes(con, model.table, model.upstream, meta["dagster/row_count"])
+                if model.table == "marts.cooling_breakouts":  # the mart that reads attention
+                    notes += run_notes.ignored_attention(con, scout.sql_params(context.run.tags)["as_of"])
+                for note in notes:
                     context.log.warning(note)
-                    meta["notes"] = note
+                if notes:
+                    meta["notes"] = "\n".join(notes)
         return dg.MaterializeResult(metadata=meta)
 
     return _asset
