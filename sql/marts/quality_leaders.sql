@@ -7,7 +7,7 @@
 -- @column snapshot_date: date of the fundamentals snapshot used (the latest on or before as_of, at most fundamentals_max_age_days old).
 -- @column market_cap: market cap from that snapshot, USD.
 -- @column profit_margin: net margin, fraction.
--- @column profitable: true when trailing net income is positive (trailing EPS, then profit margin, when net income is missing).
+-- @column profitable: the shared profitability rule (stg_fundamentals.profitable): trailing net income > 0, else trailing EPS > 0, else profit margin > 0; null when all three are missing.
 -- @column earnings_growth: year-over-year earnings growth, fraction.
 -- @column debt_to_equity: debt to equity as published (percent); a negative value (negative equity) scores worst.
 -- @column net_cash: total_cash - total_debt, USD (null when either is missing).
@@ -15,7 +15,7 @@
 -- @column return_rs: return over the last rs_sessions (63) sessions, adjusted closes, fraction.
 -- @column segment_median_return: median return_rs over all small caps with that much history.
 -- @column relative_strength: return_rs - segment_median_return (fraction; positive = ahead of the typical small cap).
--- @column profitability_score: percentile (0-100) of profit_margin among the scored names (loss-makers have negative margins, so they sit at the bottom).
+-- @column profitability_score: mid-rank percentile (0-100) of profit_margin among the scored names (loss-makers have negative margins, so they sit at the bottom); ties share the middle of their places, 50 when all tie or one name is scored.
 -- @column growth_score: percentile (0-100) of earnings_growth.
 -- @column balance_sheet_score: mean of the percentiles (0-100) of debt_to_equity (lower is better) and net_cash_to_cap (higher is better), of those known.
 -- @column strength_score: percentile (0-100) of relative_strength.
@@ -73,7 +73,7 @@ components AS (
            f.as_of AS snapshot_date,
            f.market_cap,
            f.profit_margin,
-           coalesce(f.net_income_ttm > 0, f.trailing_eps > 0, f.profit_margin > 0) AS profitable,
+           f.profitable,
            f.earnings_growth,
            f.debt_to_equity,
            f.total_cash - f.total_debt AS net_cash,
@@ -97,29 +97,37 @@ eligible AS (
       AND (debt_to_equity IS NOT NULL OR net_cash_to_cap IS NOT NULL)
 ),
 percentiles AS (
+    -- mid-rank percentiles: (names below + half the other names tied) / (names - 1) x 100, so
+    -- ties share the middle of their places, a component on which every name ties scores 50
+    -- for all, and a lone name (nothing to rank against) scores the neutral 50
     SELECT *,
-           100 * percent_rank() OVER (ORDER BY profit_margin) AS margin_pct,
-           100 * percent_rank() OVER (ORDER BY earnings_growth) AS growth_pct,
-           100 * percent_rank() OVER (ORDER BY relative_strength) AS strength_pct,
-           CASE WHEN debt_to_equity IS NOT NULL THEN 100 * percent_rank() OVER (
-               PARTITION BY debt_to_equity IS NULL
-               ORDER BY CASE WHEN debt_to_equity < 0 THEN 'infinity'::DOUBLE ELSE debt_to_equity END DESC)
+           coalesce(100 * ((rank() OVER (ORDER BY profit_margin) - 1)
+                           + (count(*) OVER (PARTITION BY profit_margin) - 1) / 2)
+                    / nullif(count(*) OVER () - 1, 0), 50) AS profitability_score,
+           coalesce(100 * ((rank() OVER (ORDER BY earnings_growth) - 1)
+                           + (count(*) OVER (PARTITION BY earnings_growth) - 1) / 2)
+                    / nullif(count(*) OVER () - 1, 0), 50) AS growth_score,
+           coalesce(100 * ((rank() OVER (ORDER BY relative_strength) - 1)
+                           + (count(*) OVER (PARTITION BY relative_strength) - 1) / 2)
+                    / nullif(count(*) OVER () - 1, 0), 50) AS strength_score,
+           CASE WHEN leverage_key IS NOT NULL THEN coalesce(
+               100 * ((rank() OVER (PARTITION BY leverage_key IS NULL ORDER BY leverage_key DESC) - 1)
+                      + (count(*) OVER (PARTITION BY leverage_key) - 1) / 2)
+                   / nullif(count(*) OVER (PARTITION BY leverage_key IS NULL) - 1, 0), 50)
            END AS leverage_pct,
-           CASE WHEN net_cash_to_cap IS NOT NULL THEN 100 * percent_rank() OVER (
-               PARTITION BY net_cash_to_cap IS NULL ORDER BY net_cash_to_cap)
-           END AS net_cash_pct,
-           count(*) OVER () AS scored
-    FROM eligible
+           CASE WHEN net_cash_to_cap IS NOT NULL THEN coalesce(
+               100 * ((rank() OVER (PARTITION BY net_cash_to_cap IS NULL ORDER BY net_cash_to_cap) - 1)
+                      + (count(*) OVER (PARTITION BY net_cash_to_cap) - 1) / 2)
+                   / nullif(count(*) OVER (PARTITION BY net_cash_to_cap IS NULL) - 1, 0), 50)
+           END AS net_cash_pct
+    FROM (SELECT *,
+                 -- lower debt to equity is better; negative equity ranks worst of all
+                 CASE WHEN debt_to_equity < 0 THEN 'infinity'::DOUBLE ELSE debt_to_equity END AS leverage_key
+          FROM eligible)
 ),
 scores AS (
     SELECT *,
-           -- a lone name is its own best: 100 rather than percent_rank's 0
-           CASE WHEN scored = 1 THEN 100 ELSE margin_pct END AS profitability_score,
-           CASE WHEN scored = 1 THEN 100 ELSE growth_pct END AS growth_score,
-           CASE WHEN scored = 1 THEN 100
-                ELSE (coalesce(leverage_pct, net_cash_pct) + coalesce(net_cash_pct, leverage_pct)) / 2
-           END AS balance_sheet_score,
-           CASE WHEN scored = 1 THEN 100 ELSE strength_pct END AS strength_score
+           (coalesce(leverage_pct, net_cash_pct) + coalesce(net_cash_pct, leverage_pct)) / 2 AS balance_sheet_score
     FROM percentiles
 ),
 composite AS (

@@ -12,7 +12,7 @@
 -- @column median_forward_pe: median of the single-name forward P/Es of the covered names with positive forward earnings.
 -- @column earnings_yield: forward_earnings / market_cap, fraction (may be negative; defined whenever a name is covered).
 -- @column loss_makers: covered names with forward earnings <= 0.
--- @column unprofitable_count: names that lose money now: trailing EPS <= 0, or, when trailing EPS is missing, trailing net income <= 0.
+-- @column unprofitable_count: names that are not profitable by the one rule shared with quality_leaders (stg_fundamentals.profitable): trailing net income <= 0; when it is missing, trailing EPS <= 0; when both are missing, profit margin <= 0.
 -- @column unprofitable_pct: unprofitable_count as a percentage (0-100) of the names whose profitability is known.
 -- @column unprofitable_cap_pct: market cap of the unprofitable names as a percentage (0-100) of the market cap of the names whose profitability is known.
 -- @column large_cap_forward_pe: forward_pe of the large_cap segment on the same date (the comparison point).
@@ -45,7 +45,7 @@ snap AS (
                  {'as_of': s.as_of, 'market_cap': s.market_cap,
                   'shares_outstanding': s.shares_outstanding, 'forward_eps': s.forward_eps,
                   'forward_pe': s.forward_pe, 'trailing_eps': s.trailing_eps,
-                  'net_income_ttm': s.net_income_ttm} AS f
+                  'profitable': s.profitable} AS f
           FROM staging.stg_fundamentals s
           JOIN tickers t ON t.ticker = s.ticker
           WHERE s.as_of <= $as_of)
@@ -59,8 +59,7 @@ fresh AS (
            CASE WHEN ok THEN f.shares_outstanding END AS shares_outstanding,
            CASE WHEN ok THEN f.forward_eps END AS forward_eps,
            CASE WHEN ok THEN f.forward_pe END AS forward_pe,
-           CASE WHEN ok THEN f.trailing_eps END AS trailing_eps,
-           CASE WHEN ok THEN f.net_income_ttm END AS net_income_ttm
+           CASE WHEN ok THEN f.profitable END AS profitable
     FROM snap
 ),
 names AS (
@@ -71,9 +70,8 @@ names AS (
                 WHEN market_cap > 0 AND forward_pe <> 0
                     THEN market_cap / forward_pe
            END AS earnings,
-           CASE WHEN trailing_eps IS NOT NULL THEN trailing_eps <= 0
-                WHEN net_income_ttm IS NOT NULL THEN net_income_ttm <= 0
-           END AS unprofitable
+           -- the one rule, shared with quality_leaders (stg_fundamentals.profitable)
+           NOT profitable AS unprofitable
     FROM fresh
 ),
 scored AS (
