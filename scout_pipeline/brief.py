@@ -117,12 +117,16 @@ def chart_rotation(con, out: Path, synthetic: bool) -> Chart | None:
         return None
     df = _query(con, "SELECT * FROM marts.relative_strength_streaks WHERE pair_id = ? ORDER BY date",
                 [pair[0]]).tail(HISTORY_SESSIONS)
-    last = df.iloc[-1]
+    decided = df[df["streak_days"].notna()]  # no streak before the pair's first decided session
+    if decided.empty:
+        return None
+    last = decided.iloc[-1]
     plt, fig, ax = _figure()
     label = chart_text(last["label"])
     ax.plot(df["date"], df["ratio"] / df["ratio"].iloc[0] * 100, color="#1f4e79", label=f"{label} ratio (rebased 100)")
     ahead = last["streak_days"] > 0
-    current = f"current streak: {'ahead' if ahead else 'behind'} {abs(int(last['streak_days']))} sessions"
+    run = abs(int(last["streak_days"]))
+    current = f"current streak: {'ahead' if ahead else 'behind'} {run} session{'' if run == 1 else 's'}"
     if pd.isna(last["prior_comparable_end"]) and pd.notna(last.get("history_start")):
         # no earlier comparable streak in the loaded history: a record only since it starts
         current += f", longest in the data (from {pd.Timestamp(last['history_start']).date()})"

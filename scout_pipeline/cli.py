@@ -167,11 +167,32 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
+def brief_session(as_of: str) -> tuple[str, str | None]:
+    """The session whose brief `--as-of DAY` means: the one `scout run --as-of DAY` builds
+    (DAY, or the session before it), and a sentence saying so when it moved."""
+    from scout_pipeline import calendar
+    from scout_pipeline.defs.resources import resolve_as_of
+
+    day = resolve_as_of(as_of, "sample")  # a given day moves the same way for every source
+    if day.isoformat() == as_of:
+        return as_of, None
+    why = calendar.holiday_name(as_of) or dt.date.fromisoformat(as_of).strftime("%A")
+    return day.isoformat(), (f"{as_of} is not a trading session ({why}); `scout run --as-of {as_of}` "
+                             f"builds {day}, so this is the brief for {day}")
+
+
 def cmd_brief(args: argparse.Namespace) -> int:
     from scout_pipeline import brief
 
     warehouse = Path(args.warehouse).expanduser().resolve()
     if args.as_of:
+        try:
+            args.as_of, moved = brief_session(args.as_of)
+        except ValueError as exc:
+            print(f"scout brief: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if moved:
+            print(f"scout brief: {moved}", file=sys.stderr)
         saved = warehouse / "briefs" / args.as_of / "brief.md"
         if saved.exists():
             print(saved.read_text())

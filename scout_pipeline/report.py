@@ -69,6 +69,7 @@ def headline_streak(con: duckdb.DuckDBPyConnection) -> str | None:
         """SELECT label, date, streak_days, streak_start, prior_comparable_end, prior_comparable_days,
                   history_start
            FROM marts.relative_strength_streaks
+           WHERE streak_days IS NOT NULL  -- no streak before a pair's first decided session
            ORDER BY pair_id = 'smallcap_vs_largecap' DESC, date DESC LIMIT 1"""
     ).fetchone()
     if row is None:
@@ -78,7 +79,8 @@ def headline_streak(con: duckdb.DuckDBPyConnection) -> str | None:
     # a record is bounded by the history loaded: name where it starts
     since = (f"longest since the {abs(prior_days)}-session streak ending {prior_end}" if prior_end
              else f"longest in the data, which starts {history_start}")
-    return f"{label}: lead {side} {abs(days)} sessions running (since {start}) as of {date}; {since}"
+    sessions = "session" if abs(days) == 1 else "sessions"
+    return f"{label}: lead {side} {abs(days)} {sessions} running (since {start}) as of {date}; {since}"
 
 
 def success_summary(result, warehouse: Path, elapsed: float) -> str:

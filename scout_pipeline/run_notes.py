@@ -43,3 +43,22 @@ def ignored_attention(con: duckdb.DuckDBPyConnection, as_of) -> list[str]:
     return [f"{n_rows:,} attention row{'s' if n_rows != 1 else ''} ({n_terms} term{'s' if n_terms != 1 else ''}: "
             f"{shown}) {'have' if n_rows != 1 else 'has'} no ticker and no universe wikipedia_article "
             "names them: ignored"]
+
+
+OFF_CALENDAR_SQL = """
+SELECT count(*) AS n, list(ticker || ' ' || strftime(date, '%Y-%m-%d') ORDER BY date, ticker) AS bars
+FROM raw.prices
+WHERE close IS NOT NULL AND date <= $as_of AND dayofweek(date) IN (0, 6)
+"""
+NAMED_BARS_MAX = 5
+
+
+def off_calendar_bars(con: duckdb.DuckDBPyConnection, as_of) -> list[str]:
+    """Bars dated on a weekend, a session of no exchange tracked (a provider artefact such as a
+    yfinance Sunday bar): staging.stg_prices leaves them out; the note names them."""
+    n, bars = con.execute(OFF_CALENDAR_SQL, {"as_of": as_of}).fetchone()
+    if not n:
+        return []
+    shown = ", ".join(bars[:NAMED_BARS_MAX]) + (f" (+{n - NAMED_BARS_MAX} more)" if n > NAMED_BARS_MAX else "")
+    return [f"{n:,} price bar{'s' if n != 1 else ''} dated on a Saturday or Sunday (no exchange's session) "
+            f"ignored: {shown}"]

@@ -22,6 +22,7 @@ streak AS (
     SELECT s.*, lag(s.streak_days) OVER (ORDER BY s.date) AS previous_streak_days
     FROM marts.relative_strength_streaks s
     WHERE s.pair_id IN (SELECT pair_id FROM streak_pair) AND s.date <= $as_of
+          AND s.streak_days IS NOT NULL  -- before the pair's first decided session: no streak yet
     QUALIFY s.date = max(s.date) OVER ()
 ),
 streak_named AS (
@@ -40,7 +41,11 @@ streak_text AS (
                 ELSE 'the ' || base_raw END AS base_name,
            abs(streak_days) AS run,
            abs(previous_streak_days) AS previous_run,
-           abs(streak_days) = 1 AND previous_streak_days IS NOT NULL AS broke
+           -- a streak broke today: today started a new one, and the one before was a streak
+           -- (2+ sessions; a 1-session run breaking is no news). After a tie the previous row
+           -- repeats the current streak, so a tie day never reads as a break.
+           abs(streak_days) = 1 AND sign(previous_streak_days) = -sign(streak_days)
+               AND abs(previous_streak_days) >= 2 AS broke
     FROM streak_named
 ),
 rotation AS (
@@ -71,9 +76,12 @@ rotation AS (
                     || t.base_raw || ' ' || printf('%+.2f%%', 100 * t.base_return)
                     || '; streak started ' || strftime(t.streak_start, '%Y-%m-%d')
                     || '; longest since the data starts (' || strftime(t.history_start, '%Y-%m-%d') || '): '
-                    || abs(t.longest_streak_days) || ' sessions '
+                    || abs(t.longest_streak_days)
+                    || CASE WHEN abs(t.longest_streak_days) = 1 THEN ' session ' ELSE ' sessions ' END
                     || CASE WHEN t.longest_streak_days > 0 THEN 'ahead' ELSE 'behind' END
-                    || ', ended ' || strftime(t.longest_streak_end, '%Y-%m-%d') || '.'
+                    -- the longest is the current streak: still running, not "ended"
+                    || CASE WHEN t.longest_streak_end >= t.streak_start THEN ', the current streak, still running'
+                            ELSE ', ended ' || strftime(t.longest_streak_end, '%Y-%m-%d') END || '.'
            END AS detail
     FROM one LEFT JOIN streak_text t ON true
 ),
@@ -151,7 +159,8 @@ cooling AS (
     SELECT 3 AS section_order, 'cooling_breakouts' AS section,
            CASE
                WHEN e.n = 0 THEN 'Breakouts: no data'
-               WHEN b.total = 0 THEN 'No breakouts in the last ' || $breakout_window::INTEGER || ' sessions'
+               WHEN b.total = 0 THEN 'No breakouts in the last ' || $breakout_window::INTEGER
+                                      || CASE WHEN $breakout_window::INTEGER = 1 THEN ' session' ELSE ' sessions' END
                WHEN b.cooling = 0 THEN 'No breakout is cooling'
                ELSE b.cooling || CASE WHEN b.cooling = 1 THEN ' breakout cooling: ' ELSE ' breakouts cooling: ' END
                     || b.cooling_list
@@ -160,10 +169,14 @@ cooling AS (
            CASE
                WHEN e.n = 0 THEN 'no equity prices in this source'
                WHEN b.total = 0 THEN
-                   'no equity closed above its prior ' || $breakout_lookback::INTEGER || '-session high on '
-                   || printf('%g', $volume_confirm_ratio) || 'x its average volume in the last '
-                   || $breakout_window::INTEGER || ' sessions'
-               ELSE b.total || ' breakouts in the last ' || $breakout_window::INTEGER || ' sessions: '
+                   'no equity closed above its prior ' || $breakout_lookback::INTEGER || '-session high'
+                   || CASE WHEN $volume_confirm_ratio = 0 THEN ''
+                           ELSE ' on ' || printf('%g', $volume_confirm_ratio) || 'x its average volume' END
+                   || ' in the last ' || $breakout_window::INTEGER
+                   || CASE WHEN $breakout_window::INTEGER = 1 THEN ' session' ELSE ' sessions' END
+               ELSE b.total || CASE WHEN b.total = 1 THEN ' breakout' ELSE ' breakouts' END
+                    || ' in the last ' || $breakout_window::INTEGER
+                    || CASE WHEN $breakout_window::INTEGER = 1 THEN ' session: ' ELSE ' sessions: ' END
                     || b.cooling || ' cooling, ' || b.heating || ' heating'
                     || CASE WHEN b.heating > 0 THEN ' (' || b.heating_list || ')' ELSE '' END
                     || ', ' || b.holding || ' holding, ' || b.failed || ' failed'
@@ -285,7 +298,8 @@ quality AS (
                WHEN f.n = 0 THEN 'no fundamentals in this source'
                WHEN l.scored = 0 THEN 'no small cap has the fundamentals and '
                     || $rs_sessions::INTEGER || ' sessions of prices needed to be scored'
-               ELSE array_to_string(l.top_facts, '; ') || '; ' || l.scored || ' small caps scored.'
+               ELSE array_to_string(l.top_facts, '; ') || '; ' || l.scored
+                    || CASE WHEN l.scored = 1 THEN ' small cap scored.' ELSE ' small caps scored.' END
            END AS detail
     FROM one
     CROSS JOIN leaders l

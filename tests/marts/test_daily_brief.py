@@ -50,7 +50,7 @@ def test_record_streak_names_where_the_data_starts(con):
     assert rotation["headline"] == (
         f"Russell 2000 ahead of the S&P 500 for 3 sessions, the longest run in the data, which starts {DAYS[0]}")
     assert rotation["detail"].endswith(
-        f"longest since the data starts ({DAYS[0]}): 3 sessions ahead, ended {DAYS[3]}.")
+        f"longest since the data starts ({DAYS[0]}): 3 sessions ahead, the current streak, still running.")
 
 
 # A longer history: ahead 4 (d1-d4), behind 1 (d5), ahead 3 (d6-d8), against a flat ^GSPC.
@@ -91,7 +91,7 @@ def test_short_history_names_its_start_instead_of_claiming_a_record(con):
     assert rotation["headline"] == (
         f"Russell 2000 ahead of the S&P 500 for 3 sessions, the longest run in the data, which starts {LONG_DAYS[5]}")
     assert rotation["detail"].endswith(
-        f"longest since the data starts ({LONG_DAYS[5]}): 3 sessions ahead, ended {LONG_DAYS[8]}.")
+        f"longest since the data starts ({LONG_DAYS[5]}): 3 sessions ahead, the current streak, still running.")
     for text in (rotation["headline"], rotation["detail"]):
         assert "on record" not in text
     assert headline_streak(con).endswith(f"longest in the data, which starts {LONG_DAYS[5]}")

@@ -85,5 +85,5 @@ def test_three_years_loaded_names_the_start_instead_of_a_record(con, snapshots):
     streak, headline, detail = _build(con, snapshots["trimmed"], DAY)
     assert streak == (8, dt.date(2026, 1, 2), None, None, 8, DAY, dt.date(2023, 1, 13))
     assert headline == HEADLINE.format(n=8) + "the longest run in the data, which starts 2023-01-13"
-    assert detail.endswith("longest since the data starts (2023-01-13): 8 sessions ahead, ended 2026-01-13.")
+    assert detail.endswith("longest since the data starts (2023-01-13): 8 sessions ahead, the current streak, still running.")
     assert "on record" not in headline + detail

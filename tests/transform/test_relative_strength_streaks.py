@@ -48,14 +48,15 @@ def test_signed_streaks_ties_and_history(con):
     d = days
     expected = [
         # date, streak, start, prior_end, prior_days, longest, longest_end, outperformed
+        (d[0], None, None, None, None, None, None, None),  # the first common session has a row
         (d[1], 1, d[1], None, None, 1, d[1], True),
         (d[2], 2, d[1], None, None, 2, d[2], True),
         (d[3], -1, d[3], None, None, -1, d[3], False),
-        (d[4], -2, d[3], None, None, -2, d[4], False),  # a tie is not an outperformance
+        (d[4], -1, d[3], None, None, -1, d[3], None),   # a tie: nobody won, the streak as it stood
         (d[5], 1, d[5], d[2], 2, 2, d[2], True),
         (d[6], 2, d[5], d[2], 2, 2, d[6], True),        # ties the record: the newest counts
         (d[7], 3, d[5], None, None, 3, d[7], True),     # longest so far: no prior comparable
-        (d[8], -1, d[8], d[4], -2, -2, d[4], False),
+        (d[8], -1, d[8], d[3], -1, -1, d[8], False),    # the behind streak before was 1 session
         (d[9], 1, d[9], d[7], 3, 3, d[7], True),
     ]
     assert got == expected
@@ -67,17 +68,17 @@ def test_session_missing_on_one_side_is_skipped(con):
     _load_pair(con, days, [None, 0.01, 0.02, -0.01, 0.01, 0.01], base_days=base_days)
     build_all(con, run_params(days[-1]))
     rows = con.execute("SELECT date, lead_return FROM marts.relative_strength_streaks ORDER BY date").fetchall()
-    assert [r[0] for r in rows] == [days[1], days[3], days[4], days[5]]
+    assert [r[0] for r in rows] == [days[0], days[1], days[3], days[4], days[5]]
     # the lead's move over the missing session is counted in the next common session
-    assert rows[1][1] == pytest.approx(1.01 * 1.02 * 0.99 / 1.01 - 1)
+    assert rows[2][1] == pytest.approx(1.01 * 1.02 * 0.99 / 1.01 - 1)
 
 
 def test_direction_flips_every_session(con):
     days = DAYS[:7]
     _load_pair(con, days, [None, 0.01, -0.01, 0.01, -0.01, 0.01, -0.01])
     build_all(con, run_params(days[-1]))
-    assert [r[1] for r in _rows(con)] == [1, -1, 1, -1, 1, -1]
-    assert all(r[2] == r[0] for r in _rows(con))  # each streak starts the day it happens
+    assert [r[1] for r in _rows(con)] == [None, 1, -1, 1, -1, 1, -1]
+    assert all(r[2] == r[0] for r in _rows(con)[1:])  # each streak starts the day it happens
 
 
 def test_data_after_as_of_is_never_used(con):
@@ -105,8 +106,9 @@ def test_history_start_is_the_first_common_session(con):
     build_all(con, run_params(days[-1]))
     starts = con.execute("SELECT DISTINCT history_start FROM marts.relative_strength_streaks").fetchall()
     assert starts == [(days[2],)]
-    first = con.execute("SELECT min(date) FROM marts.relative_strength_streaks").fetchone()[0]
-    assert first == days[3]  # the first return needs the session before it
+    first = con.execute("SELECT date, lead_return, streak_days FROM marts.relative_strength_streaks "
+                        "ORDER BY date LIMIT 1").fetchone()
+    assert first == (days[2], None, None)  # a row, but the first return needs the session before it
 
 
 def test_longest_and_prior_comparable_are_measured_in_the_loaded_history(con):

@@ -46,8 +46,11 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
                 meta.update(_preview(con, model))
                 notes = run_notes.empty_input_notes(con, model.table, model.upstream, meta["dagster/row_count"])
+                as_of = scout.sql_params(context.run.tags)["as_of"]
                 if model.table == "marts.cooling_breakouts":  # the mart that reads attention
-                    notes += run_notes.ignored_attention(con, scout.sql_params(context.run.tags)["as_of"])
+                    notes += run_notes.ignored_attention(con, as_of)
+                if model.table == "marts.relative_strength_streaks":  # where a stray bar would count
+                    notes += run_notes.off_calendar_bars(con, as_of)
                 for note in notes:
                     context.log.warning(note)
                 if notes:

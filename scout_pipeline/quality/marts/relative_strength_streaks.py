@@ -7,7 +7,12 @@ KEY = ("pair_id", "date")
 
 SQL = """
 SELECT *, abs(streak_days) AS streak_length, abs(prior_comparable_days) AS prior_length,
-       abs(longest_streak_days) AS longest_length
+       abs(longest_streak_days) AS longest_length,
+       -- streak_days may be null only before the pair's first decided (non-tie) session:
+       -- once known it stays known
+       CASE WHEN streak_days IS NULL
+                 AND count(streak_days) OVER (PARTITION BY pair_id ORDER BY date) = 0 THEN 0
+            ELSE streak_days END AS streak_or_undecided
 FROM marts.relative_strength_streaks
 """
 
@@ -16,7 +21,8 @@ SUITE = Suite(
     doc="Streaks: never zero, start on or before their date, records at least as long as the current streak "
         "and measured from a known history_start.",
     batches=(Batch("rows", SQL, show=KEY, expectations=(
-        not_null("streak_days"),
+        not_null("streak_or_undecided", name="streak_days_not_null",
+                 doc="streak_days is known from the pair's first decided (non-tie) session on"),
         not_in_set("streak_days", [0], "streak_days_not_zero", doc="streak_days is never 0 (signed run length)"),
         a_ge_b("date", "streak_start", "streak_start_not_after_date", doc="streak_start <= date"),
         not_after_as_of("date"),
