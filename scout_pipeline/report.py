@@ -59,8 +59,9 @@ def _warnings(result) -> list[str]:
     out = []
     for ev in result.get_asset_check_evaluations():
         if not ev.passed and ev.severity.value != "ERROR":
+            # with sample rows: a warning about a name (a halted equity) names it
             out.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}: WARN\n"
-                       + "\n".join(_check_lines(ev, samples=False)))
+                       + "\n".join(_check_lines(ev, samples=True)))
     return out
 
 
@@ -136,7 +137,8 @@ def failure_summary(result, warehouse: Path, elapsed: float) -> str:
     for ev in failed_checks:
         lines.append(f"Failed check {ev.asset_key.to_user_string()}:{ev.check_name}")
         lines.extend(_check_lines(ev, samples=True))
-        if ev.check_name == "prices_suite" and any("as_of_bar_present" in line for line in _check_lines(ev, False)):
+        if ev.check_name == "prices_suite" and any("as_of_bar_present" in line or "as_of_bars_mostly_present" in line
+                                                   for line in _check_lines(ev, False)):
             as_of = result.dagster_run.tags.get("scout/as_of", "the as-of session")
             lines.append(f"Hint: series without a bar for {as_of} (their last_date above): the provider may "
                          "not have published that session yet. The published build is unchanged; run "

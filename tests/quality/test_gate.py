@@ -126,10 +126,20 @@ def test_bar_after_as_of_blocks_when_a_source_lets_it_through(scene, monkeypatch
     _blocked(scene, before, "raw/prices:prices_suite", "no_session_after_as_of [ERROR]: 1 of", "date=2026-01-12")
 
 
-def test_ticker_missing_its_as_of_bar_blocks(scene):
+def test_pair_series_missing_its_as_of_bar_blocks(scene):
     before = scene.fingerprint()
+    scene.edit("prices", lambda f: f[~_row(f, "^GSPC")])
+    _blocked(scene, before, "raw/prices:prices_suite", "as_of_bar_present [ERROR]: 1 of", "ticker=^GSPC")
+
+
+def test_halted_name_warns_naming_it_and_publishes(scene):
+    """A name outside the pairs that traded yesterday and has no bar today (halted) is a
+    warning with its name; the day is published."""
     scene.edit("prices", lambda f: f[~_row(f, "MOD")])
-    _blocked(scene, before, "raw/prices:prices_suite", "as_of_bar_present [ERROR]: 1 of", "ticker=MOD")
+    code, out, err = scene.run()
+    assert code == 0, out + err
+    assert "Warning: raw/prices:prices_suite: WARN" in out and "as_of_bar_missing_name [WARN]: 1 of" in out
+    assert "ticker=MOD" in out
 
 
 def test_hundredfold_jump_without_split_blocks(scene):

@@ -3,6 +3,7 @@
 from scout_pipeline.quality.spec import (
     ERROR, WARN, Batch, Param, Suite, a_ge_b, between, in_set, key_rules, not_null, symbol,
 )
+from scout_pipeline.quality.thresholds import THRESHOLDS
 
 KEY = ("ticker", "date")
 
@@ -63,6 +64,11 @@ FROM quality.prices_duplicates WHERE run_id = $run_id
 # run (raw.ingest_log, within the live source's tolerated share: a halted name, say) is only
 # warned about: the source already judged the day usable, and blocking on it would undo that
 # tolerance. Series outside the universe and the pairs (they left it) are not expected.
+# Only a pair series (a lead or base of raw.pairs) missing its as-of bar blocks: the brief's
+# headline is built on it. Any other name (a halted equity: traded yesterday, no bar today)
+# is a warning that names it, from any source (a snapshot or the sample writes no ingest_log);
+# but when more than max_missing_as_of_share of the active names miss the bar, the provider
+# has not published the session and the run is blocked.
 TICKERS_SQL = """
 WITH reported AS (
     SELECT DISTINCT item AS ticker FROM raw.ingest_log WHERE run_id = $run_id AND dataset = 'prices'
@@ -82,10 +88,16 @@ per AS (
     GROUP BY ticker
 )
 SELECT per.ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars,
-       CASE WHEN traded_prev_session AND off_calendar_bars = 0 AND r.ticker IS NULL THEN has_as_of_bar END AS as_of_bar,
+       -- an active NYSE-calendar series the source did not report as failed
+       CASE WHEN traded_prev_session AND off_calendar_bars = 0 AND r.ticker IS NULL AND is_pair_series
+            THEN has_as_of_bar END AS as_of_bar,
+       CASE WHEN traded_prev_session AND off_calendar_bars = 0 AND r.ticker IS NULL AND NOT is_pair_series
+            THEN has_as_of_bar END AS name_as_of_bar,
        CASE WHEN r.ticker IS NOT NULL THEN has_as_of_bar END AS reported_as_of_bar,
        len(list_filter($sessions, lambda s: s > last_date)) AS sessions_behind
-FROM per LEFT JOIN reported r ON r.ticker = per.ticker
+FROM (SELECT *, ticker IN (SELECT lead FROM raw.pairs UNION SELECT base FROM raw.pairs) AS is_pair_series
+      FROM per) per
+LEFT JOIN reported r ON r.ticker = per.ticker
 ORDER BY per.ticker
 """
 
@@ -114,8 +126,16 @@ SUITE = Suite(
         )),
         Batch("tickers", TICKERS_SQL, show=("ticker", "last_date"), doc="one row per series", expectations=(
             in_set("as_of_bar", [True], name="as_of_bar_present", severity=ERROR,
-                   doc="every active NYSE-calendar series (traded the previous session) has a bar "
-                       "for the as-of session"),
+                   doc="every active NYSE-calendar pair series (a lead or base of raw.pairs that "
+                       "traded the previous session) has a bar for the as-of session"),
+            in_set("name_as_of_bar", [True], name="as_of_bar_missing_name", severity=WARN,
+                   doc="an active NYSE-calendar name outside the pairs (traded the previous session) "
+                       "without a bar for the as-of session: halted or not yet published; a warning "
+                       "that names it"),
+            in_set("name_as_of_bar", [True], name="as_of_bars_mostly_present", severity=ERROR,
+                   mostly=round(1 - THRESHOLDS["max_missing_as_of_share"][0], 6),
+                   doc="at most max_missing_as_of_share of those names lack the as-of bar (more means "
+                       "the provider has not published the session)"),
             in_set("reported_as_of_bar", [True], name="as_of_bar_reported_missing", severity=WARN,
                    doc="a series the source reported as failed this run (raw.ingest_log) has no "
                        "as-of bar: within the source's tolerated failure share, so a warning"),
