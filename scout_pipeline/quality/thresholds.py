@@ -16,8 +16,8 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
               "close), for float rounding in provider data (not for bad ticks)."),
     "max_missing_as_of_share": (
         0.2, "prices: a name outside the pairs missing its as-of bar is a warning (a halted name); "
-             "more than this share of the active names missing it blocks the run (the provider "
-             "has not published the session)."),
+             "more than one name and more than this share of the active names missing it blocks "
+             "the run (the provider has not published the session)."),
     "stale_after_sessions": (
         5, "prices (WARN): a series whose last bar is more than this many NYSE sessions "
            "before the as-of session is stale."),

@@ -49,3 +49,10 @@ def test_most_names_missing_means_the_session_is_not_published(con):
     con.execute("DELETE FROM raw.prices")
     _scene(con, missing={"N01", "N02"})
     assert {f.expectation for f in _run(con, "raw", "prices").failures} == {"as_of_bar_missing_name"}
+
+
+def test_one_halted_name_in_a_small_universe_still_only_warns(con):
+    # 1 of 4 names is 25%, over the share, but one name is a halt, not an unpublished session
+    load(con, "prices", [b for t in ("A", "B", "C", "D") for b in _bars(t) if not (t == "A" and b["date"] == AS_OF)])
+    load(con, "universe", [{"ticker": t, "asset_type": "equity"} for t in ("A", "B", "C", "D")])
+    assert {f.expectation for f in _run(con, "raw", "prices").failures} == {"as_of_bar_missing_name"}

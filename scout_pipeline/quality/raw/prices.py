@@ -3,7 +3,6 @@
 from scout_pipeline.quality.spec import (
     ERROR, WARN, Batch, Param, Suite, a_ge_b, between, in_set, key_rules, not_null, symbol,
 )
-from scout_pipeline.quality.thresholds import THRESHOLDS
 
 KEY = ("ticker", "date")
 
@@ -67,8 +66,8 @@ FROM quality.prices_duplicates WHERE run_id = $run_id
 # Only a pair series (a lead or base of raw.pairs) missing its as-of bar blocks: the brief's
 # headline is built on it. Any other name (a halted equity: traded yesterday, no bar today)
 # is a warning that names it, from any source (a snapshot or the sample writes no ingest_log);
-# but when more than max_missing_as_of_share of the active names miss the bar, the provider
-# has not published the session and the run is blocked.
+# but when more than one name and more than max_missing_as_of_share of the active names miss
+# the bar, the provider has not published the session and the run is blocked.
 TICKERS_SQL = """
 WITH reported AS (
     SELECT DISTINCT item AS ticker FROM raw.ingest_log WHERE run_id = $run_id AND dataset = 'prices'
@@ -87,18 +86,28 @@ per AS (
            OR ticker IN (SELECT lead FROM raw.pairs) OR ticker IN (SELECT base FROM raw.pairs))
     GROUP BY ticker
 )
-SELECT per.ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars,
-       -- an active NYSE-calendar series the source did not report as failed
-       CASE WHEN traded_prev_session AND off_calendar_bars = 0 AND r.ticker IS NULL AND is_pair_series
-            THEN has_as_of_bar END AS as_of_bar,
-       CASE WHEN traded_prev_session AND off_calendar_bars = 0 AND r.ticker IS NULL AND NOT is_pair_series
-            THEN has_as_of_bar END AS name_as_of_bar,
-       CASE WHEN r.ticker IS NOT NULL THEN has_as_of_bar END AS reported_as_of_bar,
-       len(list_filter($sessions, lambda s: s > last_date)) AS sessions_behind
-FROM (SELECT *, ticker IN (SELECT lead FROM raw.pairs UNION SELECT base FROM raw.pairs) AS is_pair_series
-      FROM per) per
-LEFT JOIN reported r ON r.ticker = per.ticker
-ORDER BY per.ticker
+SELECT *,
+       -- a missing name is a halt only while few miss it: more than one name and more than
+       -- max_missing_as_of_share of the active ones means the session was not published
+       CASE WHEN name_as_of_bar = false
+            THEN NOT (count(*) FILTER (WHERE name_as_of_bar = false) OVER () > 1
+                      AND count(*) FILTER (WHERE name_as_of_bar = false) OVER ()
+                          > $max_missing_as_of_share * count(name_as_of_bar) OVER ())
+       END AS missing_within_share
+FROM (
+    SELECT per.ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars,
+           -- an active NYSE-calendar series the source did not report as failed
+           CASE WHEN traded_prev_session AND off_calendar_bars = 0 AND r.ticker IS NULL AND is_pair_series
+                THEN has_as_of_bar END AS as_of_bar,
+           CASE WHEN traded_prev_session AND off_calendar_bars = 0 AND r.ticker IS NULL AND NOT is_pair_series
+                THEN has_as_of_bar END AS name_as_of_bar,
+           CASE WHEN r.ticker IS NOT NULL THEN has_as_of_bar END AS reported_as_of_bar,
+           len(list_filter($sessions, lambda s: s > last_date)) AS sessions_behind
+    FROM (SELECT *, ticker IN (SELECT lead FROM raw.pairs UNION SELECT base FROM raw.pairs) AS is_pair_series
+          FROM per) per
+    LEFT JOIN reported r ON r.ticker = per.ticker
+)
+ORDER BY ticker
 """
 
 SUITE = Suite(
@@ -132,10 +141,9 @@ SUITE = Suite(
                    doc="an active NYSE-calendar name outside the pairs (traded the previous session) "
                        "without a bar for the as-of session: halted or not yet published; a warning "
                        "that names it"),
-            in_set("name_as_of_bar", [True], name="as_of_bars_mostly_present", severity=ERROR,
-                   mostly=round(1 - THRESHOLDS["max_missing_as_of_share"][0], 6),
-                   doc="at most max_missing_as_of_share of those names lack the as-of bar (more means "
-                       "the provider has not published the session)"),
+            in_set("missing_within_share", [True], name="as_of_bars_mostly_present", severity=ERROR,
+                   doc="at most one name, or at most max_missing_as_of_share of those names, lack the "
+                       "as-of bar (more means the provider has not published the session)"),
             in_set("reported_as_of_bar", [True], name="as_of_bar_reported_missing", severity=WARN,
                    doc="a series the source reported as failed this run (raw.ingest_log) has no "
                        "as-of bar: within the source's tolerated failure share, so a warning"),
