@@ -230,8 +230,20 @@ def chart_breakouts(con, store_path: Path, out: Path, synthetic: bool) -> Chart 
     return Chart("cooling_breakouts", "Breakouts", path, series)
 
 
+def run_param(con, name: str):
+    """A parameter of the published run (meta.run_info 'params'); the default when the build
+    predates that record."""
+    import json
+
+    from scout_pipeline import params
+
+    recorded = json.loads(run_info(con).get("params") or "{}")
+    return recorded.get(name, params.defaults()[name])
+
+
 def chart_breadth(con, out: Path, synthetic: bool) -> Chart | None:
-    drawn = _segment_lines(con, "market_breadth", "pct_above_50d", "% above 50d")
+    short = int(run_param(con, "breadth_short_ma_sessions"))  # the label follows an override
+    drawn = _segment_lines(con, "market_breadth", "pct_above_50d", f"% above {short}d")
     if drawn is None:
         return None
     _, plt, fig, ax, series = drawn

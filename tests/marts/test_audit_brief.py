@@ -91,3 +91,20 @@ def test_brief_as_of_a_holiday_is_the_session_scout_run_builds(tmp_path, capsys)
     out = capsys.readouterr()
     assert "# the brief of 2025-12-24" in out.out and "Christmas" in out.err
     assert cli.main(["brief", "--as-of", "Dec 25", "--warehouse", str(tmp_path)]) == 2
+
+
+def test_breadth_chart_label_follows_the_run_parameter(tmp_path):
+    import json
+
+    import duckdb
+
+    from scout_pipeline import brief
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts; CREATE SCHEMA meta")
+    con.execute("CREATE TABLE marts.market_breadth AS SELECT DATE '2026-03-02' + i::INTEGER AS as_of, "
+                "'small_cap' AS segment, 50.0 AS pct_above_50d FROM range(3) t(i)")
+    con.execute("CREATE TABLE meta.run_info (key VARCHAR, value VARCHAR)")
+    assert brief.chart_breadth(con, tmp_path, False).series == ["small_cap % above 50d"]  # no record: default
+    con.execute("INSERT INTO meta.run_info VALUES ('params', ?)", [json.dumps({"breadth_short_ma_sessions": 20})])
+    assert brief.chart_breadth(con, tmp_path, False).series == ["small_cap % above 20d"]

@@ -2,10 +2,11 @@
 
 
 import datetime as dt
+import json
 
 import dagster as dg
 
-from scout_pipeline import journal, store
+from scout_pipeline import journal, params, store
 from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.transform.assets import mart_keys
@@ -34,7 +35,9 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
         tables=[(m.layer, m.name) for m in marts],
         comments={(m.layer, m.name): m.comments() for m in marts},
         info={"as_of": scout.as_of_date(context.run.tags).isoformat(), "source": scout.source,
-              "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+              "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+              # the run's parameters: the brief's charts label windows with them, not the defaults
+              "params": json.dumps(params.resolve(scout.params), sort_keys=True)},
     )
     wh.discard_old_work()
     return dg.MaterializeResult(metadata={
