@@ -1,7 +1,7 @@
 """marts.market_breadth. Suite `market_breadth`."""
 
 from scout_pipeline.quality.marts import not_after_as_of, percent
-from scout_pipeline.quality.spec import Batch, Suite, a_ge_b, between
+from scout_pipeline.quality.spec import Batch, Suite, a_ge_b, between, in_set
 
 KEY = ("as_of", "segment")
 
@@ -17,5 +17,7 @@ SUITE = Suite(
         between("new_lows", 0, name="new_lows_not_negative"),
         a_ge_b("members", "new_highs", "new_highs_within_members"),
         a_ge_b("members", "new_lows", "new_lows_within_members"),
+        in_set("breadth_signal", ["broadening", "narrowing", "mixed"],
+               doc="breadth_signal is broadening, narrowing or mixed (null when unknown)"),
     )),),
 )
