@@ -97,7 +97,7 @@ def test_a_zero_spread_is_not_broadening(built):
     assert _row(built, "issue")["breadth_signal"] in ("mixed", None)
 
 
-def _breadth_sentence(con, segment_members, caps):
+def _breadth_sentence(segment_members, caps):
     """The brief's breadth headline and detail for a small_cap segment of the given names."""
     import duckdb
 
@@ -117,7 +117,7 @@ def _breadth_sentence(con, segment_members, caps):
 
 
 def test_brief_says_what_is_known_without_cap_weights():
-    headline, detail = _breadth_sentence(None, ["UP", "F"], caps=False)
+    headline, detail = _breadth_sentence(["UP", "F"], caps=False)
     # no fundamentals: no "broadening", the equal-weight return alone
     assert "broadening" not in headline and "narrowing" not in headline
     assert headline == ("Small caps: 50% above their 4-day average; "
@@ -127,6 +127,6 @@ def test_brief_says_what_is_known_without_cap_weights():
 
 
 def test_brief_does_not_call_a_level_spread_broadening():
-    headline, _ = _breadth_sentence(None, ["F"], caps=True)
+    headline, _ = _breadth_sentence(["F"], caps=True)
     assert headline == ("Small caps: 0% above their 4-day average; "
                         "equal weight level with cap weight over 20 sessions (neither broadening nor narrowing)")
