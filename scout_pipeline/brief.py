@@ -143,6 +143,55 @@ def chart_rotation(con, out: Path, synthetic: bool) -> Chart | None:
     return Chart("rotation", f"Rotation: {last['label']}", path, series)
 
 
+OUTCOME_HORIZON = 21  # the brief's "next month" (streak_outcome_summary.horizon)
+
+
+def chart_streak_outcomes(con, out: Path, synthetic: bool) -> Chart | None:
+    """What followed the earlier streaks like the current one: the distribution of their
+    21-session relative returns (from the session each broke) against any 21 sessions."""
+    if not _has_table(con, "marts", "streak_outcome_summary"):
+        return None
+    current = _query(con, "SELECT * FROM marts.streak_outcome_summary WHERE is_current AND horizon = ? "
+                          "ORDER BY pair_id = 'smallcap_vs_largecap' DESC, pair_id LIMIT 1", [OUTCOME_HORIZON])
+    if current.empty:
+        return None
+    row = current.iloc[0]
+    col = f"relative_return_{OUTCOME_HORIZON}d"
+    earlier = _query(con, f"SELECT {col} AS rel FROM marts.streak_outcomes WHERE pair_id = ? AND direction = ? "
+                          f"AND length >= ? AND {col} IS NOT NULL",
+                     [row["pair_id"], row["direction"], int(row["min_length"])])["rel"] * 100
+    closes = _query(con, "SELECT lead_close, base_close, label FROM marts.relative_strength_streaks "
+                         "WHERE pair_id = ? ORDER BY date", [row["pair_id"]])
+    h = OUTCOME_HORIZON
+    any_time = ((closes["lead_close"].shift(-h) / closes["lead_close"]
+                 - closes["base_close"].shift(-h) / closes["base_close"]) * 100).dropna()
+    plt, fig, ax = _figure()
+    series = []
+    if not any_time.empty:
+        ax.hist(any_time, bins=40, density=True, color="#bbbbbb", alpha=0.7,
+                label=f"any {h} sessions ({len(any_time)} windows)")
+        ax.axvline(any_time.mean(), color="#7f8c8d", linestyle="--",
+                   label=f"any-time mean {any_time.mean():+.2f} pp")
+        series.append("any time")
+    if not earlier.empty:
+        # a few dozen runs at most: one dot each reads better than a histogram of them
+        top = ax.get_ylim()[1] if not any_time.empty else 1.0
+        ax.scatter(earlier, [top * 1.08] * len(earlier), s=36, color="#2e8b57", alpha=0.8, zorder=3,
+                   label=f"after each of {len(earlier)} earlier runs of {int(row['min_length'])}+ {row['direction']}")
+        ax.axvline(earlier.mean(), color="#1e6b3f", label=f"their mean {earlier.mean():+.2f} pp")
+        ax.set_ylim(0, top * 1.2)
+        series.append("after earlier streaks")
+    ax.axvline(0, color="#222222", linewidth=0.8)
+    ax.set_xlabel(f"lead minus base return over the next {h} sessions, pp")
+    ax.set_ylabel("density")
+    ax.legend(loc="center right", fontsize=8)  # over the thin right tail, below the dots
+    label = chart_text(closes["label"].iloc[-1]) if not closes.empty else chart_text(row["pair_id"])
+    title = f"What followed: {label}, {h} sessions after a run of {int(row['min_length'])}+ {row['direction']}"
+    path = out / "streak_outcomes.png"
+    _save(plt, fig, path, title, synthetic)
+    return Chart("streak_outcomes", title, path, series)
+
+
 SEGMENT_COLORS = (("small_cap", "#d35400"), ("large_cap", "#1f4e79"))
 
 
@@ -267,7 +316,11 @@ def chart_rates(con, out: Path, synthetic: bool) -> Chart | None:
 def brief_facts(con) -> pd.DataFrame:
     if not _has_table(con, "marts", "daily_brief"):
         return pd.DataFrame(columns=["section", "headline", "value", "detail"])
-    return _query(con, "SELECT section, headline, value, detail FROM marts.daily_brief ORDER BY section_order")
+    # what_followed: the rotation's "what happened next" sentence (absent in older builds)
+    extra = ", what_followed" if con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'daily_brief' "
+        "AND column_name = 'what_followed'").fetchone()[0] else ""
+    return _query(con, f"SELECT section, headline, value, detail{extra} FROM marts.daily_brief ORDER BY section_order")
 
 
 def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallback: str | None) -> str:
@@ -279,6 +332,8 @@ def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fa
         lines += [f"## {md_text(row.section.replace('_', ' ').capitalize())}", "", f"**{md_text(row.headline)}**", ""]
         if isinstance(row.detail, str) and row.detail:
             lines += [md_text(row.detail), ""]
+        if isinstance(getattr(row, "what_followed", None), str):
+            lines += [md_text(row.what_followed), ""]
     if facts.empty and fallback:
         lines += ["## Rotation", "", f"**{md_text(fallback)}**", ""]
     if charts:
@@ -298,6 +353,8 @@ def to_html(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallba
                      f"<p><b>{html.escape(str(row.headline))}</b></p>")
         if isinstance(row.detail, str) and row.detail:
             parts.append(f"<p>{html.escape(row.detail)}</p>")
+        if isinstance(getattr(row, "what_followed", None), str):
+            parts.append(f"<p>{html.escape(row.what_followed)}</p>")
     if facts.empty and fallback:
         parts.append(f"<h2>Rotation</h2><p><b>{html.escape(fallback)}</b></p>")
     for chart in charts:
@@ -329,6 +386,7 @@ def render(warehouse: Path, out_root: Path | None = None) -> Brief:
         synthetic = source == "sample"
         charts = [c for c in (
             chart_rotation(con, out, synthetic),
+            chart_streak_outcomes(con, out, synthetic),
             chart_valuation(con, out, synthetic),
             chart_breakouts(con, warehouse / STORE, out, synthetic),
             chart_breadth(con, out, synthetic),

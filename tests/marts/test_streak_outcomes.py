@@ -185,3 +185,73 @@ def test_suites_pass_and_catch_a_partial_horizon(pair):
                  "relative_return_126d = 0.01 WHERE streak_end = ?", [DAYS[9]])
     failed = {f.expectation for f in quality.run_suite(pair, "marts", "streak_outcomes", ctx).failures}
     assert failed == {"horizons_filled_exactly_when_elapsed"}
+
+
+# ------------------------------------------------------------------ the sample market's brief
+
+def test_sample_brief_sentence_matches_the_mart(con):
+    """On the sample source the rotation's what_followed sentence carries the summary's numbers."""
+    import datetime as dt
+    import re
+
+    sample = pytest.importorskip("scout_pipeline.sources.sample")
+    as_of = dt.date(2026, 11, 20)
+    for dataset, frame in sample.load_sample(as_of).frames.items():
+        load(con, dataset, frame)
+    build_all(con, run_params(as_of))
+    cur = con.execute("SELECT * FROM marts.streak_outcome_summary "
+                      "WHERE pair_id = 'smallcap_vs_largecap' AND is_current AND horizon = 21")
+    names = [c[0] for c in cur.description]
+    s = dict(zip(names, cur.fetchone()))
+    sentence = con.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0]
+    # the planted 7-session run, and the earlier runs of 7+ the sample plants (9 and 12 among them)
+    assert (s["direction"], s["min_length"], s["current_streak_days"]) == ("ahead", 7, 7)
+    outcomes = con.execute("SELECT length, relative_return_21d FROM marts.streak_outcomes "
+                           "WHERE pair_id = 'smallcap_vs_largecap' AND direction = 'ahead' AND length >= 7").fetchall()
+    assert {9, 12} <= {n for n, _ in outcomes} and s["earlier_streaks"] == len(outcomes)
+    rel = [r for _, r in outcomes if r is not None]
+    beat = sum(r > 0 for r in rel)
+    m = re.fullmatch(
+        r"After the (\d+) earlier runs of at least 7 sessions ahead in the data \(from 2016-11-21\), "
+        r"Russell 2000 beat the S&P 500 over the next 21 sessions in (\d+) of (\d+) \((\d+)%\), by ([+-]\d+\.\d\d) pp "
+        r"on average, against (\d+)% of all (\d+) 21-session windows \(([+-]\d+\.\d\d) pp on average\); "
+        r"runs this long are (\d+) of (\d+) runs ahead \((\d+\.\d)%\), where a coin landing ahead on (\d+\.\d)% "
+        r"of sessions, the pair's own rate, gives (\d+\.\d)%\.", sentence)
+    assert m, sentence
+    g = m.groups()
+    assert (int(g[0]), int(g[1]), int(g[2])) == (len(outcomes), beat, len(rel))
+    assert int(g[3]) == round(100 * beat / len(rel))
+    assert g[4] == f"{100 * sum(rel) / len(rel):+.2f}"
+    assert (g[5], int(g[6]), g[7]) == (f"{s['any_time_lead_beat_pct']:.0f}", s["any_time_observations"],
+                                       f"{100 * s['any_time_mean_relative_return']:+.2f}")
+    assert (int(g[8]), int(g[9])) == (s["streaks_reaching"], s["streaks_in_direction"])
+    assert (g[10], g[11], g[12]) == (f"{s['reached_pct']:.1f}", f"{s['win_rate_pct']:.1f}",
+                                     f"{s['coin_reached_pct']:.1f}")
+    # the other sections carry no such sentence
+    assert con.execute("SELECT count(what_followed) FROM marts.daily_brief").fetchone()[0] == 1
+
+
+def test_brief_sentence_on_the_constructed_pair(pair):
+    build_all(pair, run_params(DAYS[135], **MIN))
+    sentence = pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0]
+    # the current run: ahead 4; the one earlier run of 4+ ahead is B, which fell behind by
+    # lead_ret(9, 12) - base_ret(21) over the next 21 sessions
+    s = _summary(pair, "ahead", 4, 21)
+    rel = 100 * (lead_ret(9, 12) - base_ret(21))
+    assert rel < 0
+    assert sentence == (
+        f"After the 1 earlier run of at least 4 sessions ahead in the data (from {DAYS[0]}), Russell 2000 beat "
+        f"the S&P 500 over the next 21 sessions in 0 of 1 (0%), by {rel:+.2f} pp on average, against "
+        f"{s['any_time_lead_beat_pct']:.0f}% of all {s['any_time_observations']} 21-session windows "
+        f"({100 * s['any_time_mean_relative_return']:+.2f} pp on average); runs this long are 2 of 62 runs ahead "
+        f"({100 * 2 / 62:.1f}%), where a coin landing ahead on {100 * 70 / 135:.1f}% of sessions, the pair's own "
+        f"rate, gives {100 * (70 / 135) ** 3:.1f}%.")
+
+    build_all(pair, run_params(DAYS[9], **MIN))  # B running at 4: A (3) is the only earlier run, too short
+    sentence = pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0]
+    assert sentence == (f"No earlier run of at least 4 sessions ahead in the data (from {DAYS[0]}) to compare with; "
+                        f"runs this long are 1 of 2 runs ahead (50.0%), where a coin landing ahead on "
+                        f"{100 * 7 / 9:.1f}% of sessions, the pair's own rate, gives {100 * (7 / 9) ** 3:.1f}%.")
+
+    build_all(pair, run_params(DAYS[30], **MIN))  # ahead 1: shorter than outcome_min_streak
+    assert pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0] is None
