@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from scout_pipeline import calendar
 from scout_pipeline.store import PUBLISHED, STORE
 
 HISTORY_SESSIONS = 260  # a year of context on the charts
@@ -235,8 +236,14 @@ def chart_valuation(con, out: Path, synthetic: bool) -> Chart | None:
 def chart_breakouts(con, store_path: Path, out: Path, synthetic: bool) -> Chart | None:
     if not _has_table(con, "marts", "cooling_breakouts") or not store_path.exists():
         return None
+    # the table keeps every published day: this build's day, dated on its equity session
+    # (none that day means no breakouts then, not an older day's list)
+    day = con.execute("SELECT max(as_of) FROM marts.daily_brief").fetchone()[0] if _has_table(
+        con, "marts", "daily_brief") else None
+    session = calendar.previous_session(day) if day else None
     rows = _query(con, "SELECT ticker, breakout_date, breakout_level, status FROM marts.cooling_breakouts "
-                       "ORDER BY status = 'cooling' DESC, status = 'failed' DESC, ticker LIMIT 4")
+                       "WHERE ? IS NULL OR as_of = ? "
+                       "ORDER BY status = 'cooling' DESC, status = 'failed' DESC, ticker LIMIT 4", [session, session])
     if rows.empty:
         return None
     raw = duckdb.connect(str(store_path), read_only=True)
@@ -320,7 +327,9 @@ def brief_facts(con) -> pd.DataFrame:
     extra = ", what_followed" if con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'daily_brief' "
         "AND column_name = 'what_followed'").fetchone()[0] else ""
-    return _query(con, f"SELECT section, headline, value, detail{extra} FROM marts.daily_brief ORDER BY section_order")
+    # every published day is kept: the newest one is this build's
+    return _query(con, f"SELECT section, headline, value, detail{extra} FROM marts.daily_brief "
+                       "WHERE as_of = (SELECT max(as_of) FROM marts.daily_brief) ORDER BY section_order")
 
 
 def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallback: str | None) -> str:

@@ -1,5 +1,6 @@
 -- daily_brief: one row per section of the day's brief (rotation, valuation, cooling_breakouts, breadth, rates, quality_leaders) for the as-of day: a one-sentence headline, the number behind it and a detail sentence. A section whose input is empty is kept and says so in its detail.
 -- @key as_of, section
+-- @history as_of
 -- @column as_of: the run's as-of day.
 -- @column section: rotation, valuation, cooling_breakouts, breadth, rates or quality_leaders.
 -- @column section_order: position of the section in the brief (1 = first).
@@ -137,6 +138,10 @@ breakouts AS (
            list(ticker ORDER BY ticker) FILTER (WHERE status = 'heating') AS heating_names,
            list(ticker ORDER BY ticker) FILTER (WHERE status = 'failed') AS failed_names
     FROM marts.cooling_breakouts
+    -- the table keeps every published day: this day's rows (dated on its equity session)
+    WHERE as_of = (SELECT max(date) FROM staging.stg_prices
+                    WHERE date <= $as_of
+                      AND ticker IN (SELECT ticker FROM staging.stg_universe WHERE asset_type = 'equity'))
 ),
 named_lists AS (
     SELECT *,
@@ -252,6 +257,9 @@ leaders AS (
                 || printf('%+.1f', 100 * relative_strength) || ' pts)'
                 ORDER BY rank) FILTER (WHERE rank <= $brief_top_n::INTEGER) AS top_facts
     FROM marts.quality_leaders
+    WHERE as_of = (SELECT max(date) FROM staging.stg_prices
+                    WHERE date <= $as_of
+                      AND ticker IN (SELECT ticker FROM staging.stg_universe WHERE asset_type = 'equity'))  -- this day's rows of the kept history
 ),
 fundamentals_present AS (
     SELECT count(*) AS n FROM staging.stg_fundamentals WHERE as_of <= $as_of
@@ -277,7 +285,7 @@ outcome_row AS (
     SELECT o.*, t.lead_name, t.base_name,
            CASE WHEN o.min_length = 1 THEN ' session ' ELSE ' sessions ' END AS unit
     FROM marts.streak_outcome_summary o
-    JOIN streak_text t ON t.pair_id = o.pair_id
+    JOIN streak_text t ON t.pair_id = o.pair_id AND t.date = o.as_of  -- the summary of this day, not a later one
     WHERE o.is_current AND o.horizon = 21
 ),
 what_followed AS (

@@ -233,7 +233,8 @@ def test_sample_brief_sentence_matches_the_mart(con):
 
 def test_brief_sentence_on_the_constructed_pair(pair):
     build_all(pair, run_params(DAYS[135], **MIN))
-    sentence = pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0]
+    sentence = pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation' "
+                            "ORDER BY as_of DESC").fetchone()[0]
     # the current run: ahead 4; the one earlier run of 4+ ahead is B, which fell behind by
     # lead_ret(9, 12) - base_ret(21) over the next 21 sessions
     s = _summary(pair, "ahead", 4, 21)
@@ -248,10 +249,12 @@ def test_brief_sentence_on_the_constructed_pair(pair):
         f"rate, gives {100 * (70 / 135) ** 3:.1f}%.")
 
     build_all(pair, run_params(DAYS[9], **MIN))  # B running at 4: A (3) is the only earlier run, too short
-    sentence = pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0]
+    sentence = pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation' "
+                            "ORDER BY as_of DESC").fetchone()[0]
     assert sentence == (f"No earlier run of at least 4 sessions ahead in the data (from {DAYS[0]}) to compare with; "
                         f"runs this long are 1 of 2 runs ahead (50.0%), where a coin landing ahead on "
                         f"{100 * 7 / 9:.1f}% of sessions, the pair's own rate, gives {100 * (7 / 9) ** 3:.1f}%.")
 
     build_all(pair, run_params(DAYS[30], **MIN))  # ahead 1: shorter than outcome_min_streak
-    assert pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0] is None
+    assert pair.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation' "
+                        "AND as_of = ?", [DAYS[30]]).fetchone()[0] is None
