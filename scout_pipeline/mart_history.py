@@ -13,6 +13,7 @@ the point-in-time raw tables. No Dagster here.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 
@@ -62,3 +63,29 @@ def build(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> None
         con.execute(f"INSERT INTO {model.table} ({cols}) SELECT {cols} FROM {KEPT} "
                     f"WHERE {col} NOT IN (SELECT DISTINCT {col} FROM {model.table})")
         con.execute(f"DROP TABLE {KEPT}")
+
+
+def restore(target: Path, published: Path) -> list[str]:
+    """Copy the kept days of every history mart from the published file into a store rebuilt
+    from the journal (`scout recover`): the journal holds raw rows only, and these days are
+    what their runs saw, which a rebuild could not recompute. Returns the tables copied."""
+    from scout_pipeline.sql_files import load_models
+
+    copied = []
+    con = duckdb.connect(str(target))
+    try:
+        con.execute("ATTACH ? AS published (READ_ONLY)", [str(published)])
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        for model in load_models():
+            if model.history and _exists_in(con, "published", model.layer, model.name):
+                con.execute(f"CREATE OR REPLACE TABLE {model.table} AS SELECT * FROM published.{model.table}")
+                copied.append(model.table)
+        con.execute("DETACH published")
+    finally:
+        con.close()
+    return copied
+
+
+def _exists_in(con: duckdb.DuckDBPyConnection, database: str, schema: str, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? "
+                            "AND table_name = ?", [database, schema, name]).fetchone()[0])
