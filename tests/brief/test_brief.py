@@ -46,6 +46,8 @@ def test_chart_series_are_the_ones_a_reader_expects(sample_warehouse, tmp_path):
 
 
 def test_rotation_section_says_what_followed_earlier_streaks(sample_warehouse):
+    from html import escape as html_escape
+
     import duckdb
 
     con = duckdb.connect(str(sample_warehouse / "scout.duckdb"), read_only=True)
@@ -57,7 +59,7 @@ def test_rotation_section_says_what_followed_earlier_streaks(sample_warehouse):
     rotation = md.split("## Rotation", 1)[1].split("\n## ", 1)[0]
     assert sentence.startswith("After the 8 earlier runs of at least 7 sessions ahead")
     assert brief.md_text(sentence) in rotation
-    assert sentence in (sample_warehouse / "briefs" / "2026-11-20" / "brief.html").read_text()
+    assert html_escape(sentence) in (sample_warehouse / "briefs" / "2026-11-20" / "brief.html").read_text()
 
 
 def test_scout_brief_prints_and_refuses_unknown_day(sample_warehouse, capsys):
