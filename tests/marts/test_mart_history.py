@@ -119,3 +119,28 @@ def test_rows_from_a_build_with_other_columns_are_kept(con):
     assert not old.empty and "retired_score" not in old.columns
     assert old["rank"].isna().all()  # a column added since that day is null in its rows
     assert _day(con, "quality_leaders", DAYS[3])["rank"].notna().all()
+
+
+def test_a_range_run_passes_its_first_session_and_a_day_does_not():
+    from scout_pipeline.defs.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+    from scout_pipeline.defs.resources import ScoutResource
+
+    scout = ScoutResource()
+    ranged = scout.sql_params({RANGE_START_TAG: "2026-11-17", RANGE_END_TAG: "2026-11-20"})
+    assert (ranged["as_of"], ranged["history_from"]) == (AS_OF, DAYS[0])
+    assert "history_from" not in scout.sql_params({PARTITION_TAG: "2026-11-20"})
+
+
+def test_history_needs_its_column_in_the_key(tmp_path):
+    from scout_pipeline.sql_files import load_model
+
+    (tmp_path / "marts").mkdir()
+    bad = tmp_path / "marts" / "x.sql"
+    bad.write_text("-- x: a mart.\n-- @key ticker\n-- @history as_of\n-- @column ticker: t.\n"
+                   "SELECT 'A' AS ticker, DATE '2026-01-02' AS as_of\n")
+    with pytest.raises(ValueError, match="@history as_of"):
+        load_model(bad)
+    bad.write_text(bad.read_text().replace("@key ticker", "@key ticker, as_of")
+                   .replace("-- @column ticker: t.", "-- @column ticker: t.\n-- @column as_of: d."))
+    model = load_model(bad)
+    assert model.history == "as_of" and "@history" not in model.description
