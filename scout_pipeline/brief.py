@@ -152,8 +152,10 @@ def chart_streak_outcomes(con, out: Path, synthetic: bool) -> Chart | None:
     21-session relative returns (from the session each broke) against any 21 sessions."""
     if not _has_table(con, "marts", "streak_outcome_summary"):
         return None
+    # the rotation section's pair (as chart_rotation picks it), when its streak has a summary
     current = _query(con, "SELECT * FROM marts.streak_outcome_summary WHERE is_current AND horizon = ? "
-                          "ORDER BY pair_id = 'smallcap_vs_largecap' DESC, pair_id LIMIT 1", [OUTCOME_HORIZON])
+                          "AND pair_id = (SELECT pair_id FROM marts.relative_strength_streaks "
+                          "ORDER BY pair_id = 'smallcap_vs_largecap' DESC, pair_id LIMIT 1)", [OUTCOME_HORIZON])
     if current.empty:
         return None
     row = current.iloc[0]
