@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from scout_pipeline import calendar
 from scout_pipeline.store import PUBLISHED, STORE
 
 HISTORY_SESSIONS = 260  # a year of context on the charts
@@ -147,6 +148,57 @@ def chart_rotation(con, out: Path, synthetic: bool) -> Chart | None:
     return Chart("rotation", f"Rotation: {last['label']}", path, series)
 
 
+OUTCOME_HORIZON = 21  # the brief's "next month" (streak_outcome_summary.horizon)
+
+
+def chart_streak_outcomes(con, out: Path, synthetic: bool) -> Chart | None:
+    """What followed the earlier streaks like the current one: the distribution of their
+    21-session relative returns (from the session each broke) against any 21 sessions."""
+    if not _has_table(con, "marts", "streak_outcome_summary"):
+        return None
+    # the rotation section's pair (as chart_rotation picks it), when its streak has a summary
+    current = _query(con, "SELECT * FROM marts.streak_outcome_summary WHERE is_current AND horizon = ? "
+                          "AND pair_id = (SELECT pair_id FROM marts.relative_strength_streaks "
+                          "ORDER BY pair_id = 'smallcap_vs_largecap' DESC, pair_id LIMIT 1)", [OUTCOME_HORIZON])
+    if current.empty:
+        return None
+    row = current.iloc[0]
+    col = f"relative_return_{OUTCOME_HORIZON}d"
+    earlier = _query(con, f"SELECT {col} AS rel FROM marts.streak_outcomes WHERE pair_id = ? AND direction = ? "
+                          f"AND length >= ? AND {col} IS NOT NULL",
+                     [row["pair_id"], row["direction"], int(row["min_length"])])["rel"] * 100
+    closes = _query(con, "SELECT lead_close, base_close, label FROM marts.relative_strength_streaks "
+                         "WHERE pair_id = ? ORDER BY date", [row["pair_id"]])
+    h = OUTCOME_HORIZON
+    any_time = ((closes["lead_close"].shift(-h) / closes["lead_close"]
+                 - closes["base_close"].shift(-h) / closes["base_close"]) * 100).dropna()
+    plt, fig, ax = _figure()
+    series = []
+    if not any_time.empty:
+        ax.hist(any_time, bins=40, density=True, color="#bbbbbb", alpha=0.7,
+                label=f"any {h} sessions ({len(any_time)} windows)")
+        ax.axvline(any_time.mean(), color="#7f8c8d", linestyle="--",
+                   label=f"any-time mean {any_time.mean():+.2f} pp")
+        series.append("any time")
+    if not earlier.empty:
+        # a few dozen runs at most: one dot each reads better than a histogram of them
+        top = ax.get_ylim()[1] if not any_time.empty else 1.0
+        ax.scatter(earlier, [top * 1.08] * len(earlier), s=36, color="#2e8b57", alpha=0.8, zorder=3,
+                   label=f"after each of {len(earlier)} earlier runs of {int(row['min_length'])}+ {row['direction']}")
+        ax.axvline(earlier.mean(), color="#1e6b3f", label=f"their mean {earlier.mean():+.2f} pp")
+        ax.set_ylim(0, top * 1.2)
+        series.append("after earlier streaks")
+    ax.axvline(0, color="#222222", linewidth=0.8)
+    ax.set_xlabel(f"lead minus base return over the next {h} sessions, pp")
+    ax.set_ylabel("density")
+    ax.legend(loc="center right", fontsize=8)  # over the thin right tail, below the dots
+    label = chart_text(closes["label"].iloc[-1]) if not closes.empty else chart_text(row["pair_id"])
+    title = f"What followed: {label}, {h} sessions after a run of {int(row['min_length'])}+ {row['direction']}"
+    path = out / "streak_outcomes.png"
+    _save(plt, fig, path, title, synthetic)
+    return Chart("streak_outcomes", title, path, series)
+
+
 SEGMENT_COLORS = (("small_cap", "#d35400"), ("large_cap", "#1f4e79"))
 
 
@@ -190,8 +242,14 @@ def chart_valuation(con, out: Path, synthetic: bool) -> Chart | None:
 def chart_breakouts(con, store_path: Path, out: Path, synthetic: bool) -> Chart | None:
     if not _has_table(con, "marts", "cooling_breakouts") or not store_path.exists():
         return None
+    # the table keeps every published day: this build's day, dated on its equity session
+    # (none that day means no breakouts then, not an older day's list)
+    day = con.execute("SELECT max(as_of) FROM marts.daily_brief").fetchone()[0] if _has_table(
+        con, "marts", "daily_brief") else None
+    session = calendar.previous_session(day) if day else None
     rows = _query(con, "SELECT ticker, breakout_date, breakout_level, status FROM marts.cooling_breakouts "
-                       "ORDER BY status = 'cooling' DESC, status = 'failed' DESC, ticker LIMIT 4")
+                       "WHERE ? IS NULL OR as_of = ? "
+                       "ORDER BY status = 'cooling' DESC, status = 'failed' DESC, ticker LIMIT 4", [session, session])
     if rows.empty:
         return None
     raw = duckdb.connect(str(store_path), read_only=True)
@@ -283,7 +341,13 @@ def chart_rates(con, out: Path, synthetic: bool) -> Chart | None:
 def brief_facts(con) -> pd.DataFrame:
     if not _has_table(con, "marts", "daily_brief"):
         return pd.DataFrame(columns=["section", "headline", "value", "detail"])
-    return _query(con, "SELECT section, headline, value, detail FROM marts.daily_brief ORDER BY section_order")
+    # what_followed: the rotation's "what happened next" sentence (absent in older builds)
+    extra = ", what_followed" if con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'daily_brief' "
+        "AND column_name = 'what_followed'").fetchone()[0] else ""
+    # every published day is kept: the newest one is this build's
+    return _query(con, f"SELECT section, headline, value, detail{extra} FROM marts.daily_brief "
+                       "WHERE as_of = (SELECT max(as_of) FROM marts.daily_brief) ORDER BY section_order")
 
 
 def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallback: str | None) -> str:
@@ -295,6 +359,8 @@ def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fa
         lines += [f"## {md_text(row.section.replace('_', ' ').capitalize())}", "", f"**{md_text(row.headline)}**", ""]
         if isinstance(row.detail, str) and row.detail:
             lines += [md_text(row.detail), ""]
+        if isinstance(getattr(row, "what_followed", None), str):
+            lines += [md_text(row.what_followed), ""]
     if facts.empty and fallback:
         lines += ["## Rotation", "", f"**{md_text(fallback)}**", ""]
     if charts:
@@ -314,6 +380,8 @@ def to_html(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallba
                      f"<p><b>{html.escape(str(row.headline))}</b></p>")
         if isinstance(row.detail, str) and row.detail:
             parts.append(f"<p>{html.escape(row.detail)}</p>")
+        if isinstance(getattr(row, "what_followed", None), str):
+            parts.append(f"<p>{html.escape(row.what_followed)}</p>")
     if facts.empty and fallback:
         parts.append(f"<h2>Rotation</h2><p><b>{html.escape(fallback)}</b></p>")
     for chart in charts:
@@ -345,6 +413,7 @@ def render(warehouse: Path, out_root: Path | None = None) -> Brief:
         synthetic = source == "sample"
         charts = [c for c in (
             chart_rotation(con, out, synthetic),
+            chart_streak_outcomes(con, out, synthetic),
             chart_valuation(con, out, synthetic),
             chart_breakouts(con, warehouse / STORE, out, synthetic),
             chart_breadth(con, out, synthetic),

@@ -41,7 +41,12 @@ def apply_comments(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> None:
-    store.run_sql(con, model.create_statement(), params)
+    if model.history:
+        from scout_pipeline import mart_history
+
+        mart_history.build(con, model, params)  # keeps the earlier published days
+    else:
+        store.run_sql(con, model.create_statement(), params)
     apply_comments(con, model)
 
 

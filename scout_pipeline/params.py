@@ -114,6 +114,10 @@ PARAMS: dict[str, Param] = {
              "quality_score."),
     "quality_weight_strength": _weight(
         0.3, "quality_leaders: weight of the relative-strength score in quality_score."),
+    # ---- streak_outcomes, streak_outcome_summary
+    "outcome_min_streak": _sessions(
+        5, "streak_outcomes: completed streaks at least this many sessions long get a row with "
+           "their forward returns; streak_outcome_summary starts its minimum lengths here."),
     # ---- daily_brief
     "brief_top_n": Param(
         3, "daily_brief: how many quality leaders the brief names.", 1, 100, integer=True),

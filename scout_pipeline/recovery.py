@@ -72,6 +72,12 @@ def recover(wh: store.Warehouse, rebuild: bool = False, say: Callable[[str], Non
         note(f"store.duckdb: {problem or 'OK'}; rebuilding raw tables from {wh.journal_dir}")
         tmp = wh.root / f".{store.STORE}.rebuild.tmp"
         counts = journal.replay(wh, tmp, progress=note)
+        if wh.published.exists() and verify(wh.published) is None:
+            from scout_pipeline import mart_history
+
+            kept = mart_history.restore(tmp, wh.published)  # published days are not in the journal
+            if kept:
+                note(f"kept every published day of {', '.join(kept)} from scout.duckdb")
         bad = verify(tmp)
         if bad:
             tmp.unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 LAYERS = {"staging": "VIEW", "marts": "TABLE"}
 _KEY = re.compile(r"^--\s*@key\s+(.+)$")
+_HISTORY = re.compile(r"^--\s*@history\s+([A-Za-z_][A-Za-z0-9_]*)\s*$")  # keeps every published day (mart_history)
 _COLUMN = re.compile(r"^--\s*@column\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+)$")
 
 
@@ -41,6 +42,7 @@ class SqlModel:
     columns: dict[str, str] = field(hash=False)
     upstream: tuple[tuple[str, str], ...]
     key: tuple[str, ...] = ()
+    history: str = ""  # the date column by which the table keeps every published day; "" = rebuilt whole
 
     @property
     def table(self) -> str:
@@ -67,6 +69,8 @@ def parse_header(text: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
             continue
         match = _COLUMN.match(stripped)
         key_match = _KEY.match(stripped)
+        if _HISTORY.match(stripped):
+            continue  # read by history_column
         if key_match:
             key = tuple(k.strip() for k in key_match.group(1).split(","))
         elif match:
@@ -78,6 +82,18 @@ def parse_header(text: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
             description.append(stripped[2:].strip())
     text = " ".join(description)
     return re.sub(r"^[a-z_0-9]+:\s*", "", text), columns, key
+
+
+def history_column(text: str) -> str:
+    """The column of a `-- @history <column>` header line; "" when the file has none."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            break
+        match = _HISTORY.match(stripped)
+        if match:
+            return match.group(1)
+    return ""
 
 
 def referenced_tables(sql: str) -> tuple[tuple[str, str], ...]:
@@ -106,7 +122,10 @@ def load_model(path: Path) -> SqlModel:
     unknown = [k for k in key if k not in columns]
     if unknown:
         raise ValueError(f"{path}: @key column {unknown[0]!r} has no @column line")
-    return SqlModel(layer, path.stem, path, body, description, columns, referenced_tables(body), key)
+    history = history_column(text)
+    if history and (layer != "marts" or history not in key):
+        raise ValueError(f"{path}: '@history {history}' needs a mart whose @key includes {history!r}")
+    return SqlModel(layer, path.stem, path, body, description, columns, referenced_tables(body), key, history)
 
 
 @lru_cache(maxsize=None)

@@ -1,5 +1,6 @@
 """`scout run` end to end through Dagster, on a temporary warehouse and instance."""
 
+import datetime as dt
 import hashlib
 import subprocess
 import sys
@@ -255,5 +256,14 @@ def test_backfill_of_20_sessions_is_one_run_and_rerunning_changes_nothing(home, 
         assert runs[0].tags["dagster/asset_partition_range_start"] == "2025-12-11"
         assert runs[0].tags["dagster/asset_partition_range_end"] == "2026-01-09"
     before = _raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")
+    # marts that keep every published day get each session of the range, as its own run would
+    briefs = _digest(wh / "parquet" / "daily_brief.parquet")
+    con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(DISTINCT as_of), min(as_of) FROM marts.daily_brief").fetchone() \
+            == (20, dt.date(2025, 12, 11))
+    finally:
+        con.close()
     assert cli.main(args) == 0
     assert (_raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")) == before
+    assert _digest(wh / "parquet" / "daily_brief.parquet") == briefs

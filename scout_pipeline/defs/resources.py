@@ -135,4 +135,10 @@ class ScoutResource(dg.ConfigurableResource):
         return _load(key, self.source, self.as_of_date(tags), start, str(self.warehouse().store))
 
     def sql_params(self, tags: dict | None = None) -> dict:
-        return {**params.resolve(self.params), "as_of": self.as_of_date(tags)}
+        from scout_pipeline.defs.partitions import run_window
+
+        values = {**params.resolve(self.params), "as_of": self.as_of_date(tags)}
+        start = run_window(tags or {})[1]
+        if start:  # a range: marts that keep history compute each of its sessions (mart_history)
+            values["history_from"] = dt.date.fromisoformat(start)
+        return values

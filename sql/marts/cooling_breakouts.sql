@@ -1,5 +1,6 @@
 -- cooling_breakouts: one row per equity that broke out (a close above its prior breakout_lookback-session closing high on volume_confirm_ratio x its average volume) within the last breakout_window sessions: how far it has come off its peak, whether search attention is fading, and a status (heating, holding, cooling, failed). Rules and thresholds: docs/marts.md.
 -- @key ticker, as_of
+-- @history as_of
 -- @column ticker: Yahoo-style symbol (equities only).
 -- @column as_of: the as-of session: the latest equity session on or before the run's as-of day.
 -- @column name: instrument name from the universe.

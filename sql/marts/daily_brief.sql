@@ -1,11 +1,13 @@
 -- daily_brief: one row per section of the day's brief (rotation, valuation, cooling_breakouts, breadth, rates, quality_leaders) for the as-of day: a one-sentence headline, the number behind it and a detail sentence. A section whose input is empty is kept and says so in its detail.
 -- @key as_of, section
+-- @history as_of
 -- @column as_of: the run's as-of day.
 -- @column section: rotation, valuation, cooling_breakouts, breadth, rates or quality_leaders.
 -- @column section_order: position of the section in the brief (1 = first).
 -- @column headline: the section's one-sentence finding.
 -- @column value: the number behind the headline: rotation = signed streak_days, valuation = discount_pct, cooling_breakouts = count cooling, breadth = pct_above_50d, rates = implied_cut_bps, quality_leaders = the top quality_score; null when there is no data.
 -- @column detail: supporting facts, or why the section is empty.
+-- @column what_followed: rotation only: what followed the earlier comparable streaks, in one sentence with the numbers of streak_outcome_summary (the current streak's direction and length, 21 sessions on): how many, how often the lead beat the base, by how much on average, the same over any 21 sessions, and how rare a run this long is; null for the other sections and when the current streak is shorter than outcome_min_streak.
 WITH one AS (
     SELECT 1 AS x
 ),
@@ -144,6 +146,10 @@ breakouts AS (
            list(ticker ORDER BY ticker) FILTER (WHERE status = 'heating') AS heating_names,
            list(ticker ORDER BY ticker) FILTER (WHERE status = 'failed') AS failed_names
     FROM marts.cooling_breakouts
+    -- the table keeps every published day: this day's rows (dated on its equity session)
+    WHERE as_of = (SELECT max(date) FROM staging.stg_prices
+                    WHERE date <= $as_of
+                      AND ticker IN (SELECT ticker FROM staging.stg_universe WHERE asset_type = 'equity'))
 ),
 named_lists AS (
     SELECT *,
@@ -284,6 +290,9 @@ leaders AS (
                 || printf('%+.1f', 100 * relative_strength) || ' pts)'
                 ORDER BY rank) FILTER (WHERE rank <= $brief_top_n::INTEGER) AS top_facts
     FROM marts.quality_leaders
+    WHERE as_of = (SELECT max(date) FROM staging.stg_prices
+                    WHERE date <= $as_of
+                      AND ticker IN (SELECT ticker FROM staging.stg_universe WHERE asset_type = 'equity'))  -- this day's rows of the kept history
 ),
 fundamentals_present AS (
     SELECT count(*) AS n FROM staging.stg_fundamentals WHERE as_of <= $as_of
@@ -304,8 +313,48 @@ quality AS (
     FROM one
     CROSS JOIN leaders l
     CROSS JOIN fundamentals_present f
+),
+-- ------------------------------------------------------------------ what followed earlier streaks
+outcome_row AS (
+    SELECT o.*, t.lead_name, t.base_name,
+           CASE WHEN o.min_length = 1 THEN ' session ' ELSE ' sessions ' END AS unit
+    FROM marts.streak_outcome_summary o
+    JOIN streak_text t ON t.pair_id = o.pair_id AND t.date = o.as_of  -- the summary of this day, not a later one
+    WHERE o.is_current AND o.horizon = 21
+),
+what_followed AS (
+    SELECT CASE
+               WHEN o.earlier_streaks = 0 THEN
+                   'No earlier run of at least ' || o.min_length || o.unit || o.direction
+                   || ' in the data (from ' || strftime(o.history_start, '%Y-%m-%d') || ') to compare with'
+               ELSE
+                   'After the ' || o.earlier_streaks
+                   || CASE WHEN o.earlier_streaks = 1 THEN ' earlier run' ELSE ' earlier runs' END
+                   || ' of at least ' || o.min_length || o.unit || o.direction
+                   || ' in the data (from ' || strftime(o.history_start, '%Y-%m-%d') || '), '
+                   || CASE WHEN o.observations = 0
+                           THEN 'none has had 21 sessions since'
+                           ELSE o.lead_name || ' beat ' || o.base_name || ' over the next 21 sessions in '
+                                || round(o.lead_beat_pct * o.observations / 100)::BIGINT || ' of '
+                                || CASE WHEN o.observations < o.earlier_streaks
+                                        THEN 'the ' || o.observations || ' with 21 sessions since'
+                                        ELSE o.observations::VARCHAR END
+                                || ' (' || printf('%.0f', o.lead_beat_pct) || '%), by '
+                                || printf('%+.2f', 100 * o.mean_relative_return) || ' pp on average' END
+           END
+           || CASE WHEN o.observations > 0 AND o.any_time_observations > 0
+                   THEN ', against ' || printf('%.0f', o.any_time_lead_beat_pct) || '% of all '
+                        || o.any_time_observations || ' 21-session windows ('
+                        || printf('%+.2f', 100 * o.any_time_mean_relative_return) || ' pp on average)'
+                   ELSE '' END
+           || '; runs this long are ' || o.streaks_reaching || ' of ' || o.streaks_in_direction
+           || ' runs ' || o.direction || ' (' || printf('%.1f', o.reached_pct)
+           || '%), where a coin landing ' || o.direction || ' on ' || printf('%.1f', o.win_rate_pct)
+           || '% of sessions, the pair''s own rate, gives ' || printf('%.1f', o.coin_reached_pct) || '%.' AS sentence
+    FROM outcome_row o
 )
-SELECT $as_of::DATE AS as_of, section, section_order, headline, value, detail
+SELECT $as_of::DATE AS as_of, section, section_order, headline, value, detail,
+       CASE WHEN section = 'rotation' THEN (SELECT sentence FROM what_followed) END AS what_followed
 FROM (
     SELECT * FROM rotation
     UNION ALL SELECT * FROM valuation

@@ -1,5 +1,6 @@
 -- quality_leaders: one row per small cap (segment small_cap) that has the data to be scored at the as-of session: profitability, earnings growth, balance sheet and relative strength, each as a value and a 0-100 percentile score among the scored names, combined into a weighted quality_score and ranked (1 = best). Nulls and weights: docs/marts.md.
 -- @key as_of, ticker
+-- @history as_of
 -- @column as_of: the as-of session: the latest equity session on or before the run's as-of day.
 -- @column ticker: Yahoo-style symbol.
 -- @column name: instrument name from the universe.

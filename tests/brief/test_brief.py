@@ -29,8 +29,8 @@ def test_run_writes_brief_with_labelled_synthetic_charts(sample_warehouse):
     md = (out / "brief.md").read_text()
     assert "SYNTHETIC SAMPLE DATA" in md and "2026-11-20" in md
     html = (out / "brief.html").read_text()
-    assert "SYNTHETIC SAMPLE DATA" in html and html.count("data:image/png;base64,") == 5
-    for name in ("rotation", "valuation", "cooling_breakouts", "breadth", "rates"):
+    assert "SYNTHETIC SAMPLE DATA" in html and html.count("data:image/png;base64,") == 6
+    for name in ("rotation", "streak_outcomes", "valuation", "cooling_breakouts", "breadth", "rates"):
         assert _not_blank(out / f"{name}.png"), name
 
 
@@ -41,7 +41,25 @@ def test_chart_series_are_the_ones_a_reader_expects(sample_warehouse, tmp_path):
     assert "small_cap forward P/E" in series["valuation"] and "large_cap forward P/E" in series["valuation"]
     assert "MOD close" in series["cooling_breakouts"] and "MOD breakout level" in series["cooling_breakouts"]
     assert any("implied policy rate" in s for s in series["rates"])
+    assert series["streak_outcomes"] == ["any time", "after earlier streaks"]
     assert result.synthetic
+
+
+def test_rotation_section_says_what_followed_earlier_streaks(sample_warehouse):
+    from html import escape as html_escape
+
+    import duckdb
+
+    con = duckdb.connect(str(sample_warehouse / "scout.duckdb"), read_only=True)
+    try:
+        sentence = con.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0]
+    finally:
+        con.close()
+    md = (sample_warehouse / "briefs" / "2026-11-20" / "brief.md").read_text()
+    rotation = md.split("## Rotation", 1)[1].split("\n## ", 1)[0]
+    assert sentence.startswith("After the 8 earlier runs of at least 7 sessions ahead")
+    assert brief.md_text(sentence) in rotation
+    assert html_escape(sentence) in (sample_warehouse / "briefs" / "2026-11-20" / "brief.html").read_text()
 
 
 def test_scout_brief_prints_and_refuses_unknown_day(sample_warehouse, capsys):

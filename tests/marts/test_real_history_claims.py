@@ -1,5 +1,6 @@
 """Issue 13 on real index history: a "first since" / "longest" claim is bounded by the history
-loaded, and the brief says where that history starts.
+loaded, and the brief says where that history starts. Issue 15: the rotation's "what followed"
+sentence recomputed by hand (pandas on the CSVs) matches the brief.
 
 ^RUT from 1987 (alitalbi/storage_data_fy) and the S&P 500 from 1927 (hjyssg/tqqq_simulation
 ^SPX; heliar-k's SPX.csv only starts in 2016) are read from ../shared/reference-data (never
@@ -87,3 +88,64 @@ def test_three_years_loaded_names_the_start_instead_of_a_record(con, snapshots):
     assert headline == HEADLINE.format(n=8) + "the longest run in the data, which starts 2023-01-13"
     assert detail.endswith("longest since the data starts (2023-01-13): 8 sessions ahead, the current streak, still running.")
     assert "on record" not in headline + detail
+
+
+# ------------------------------------------------------------------ what followed (issue 15)
+
+def _independent_outcomes(as_of: dt.date, min_length: int, horizon: int = 21) -> dict:
+    """The rotation sentence's numbers recomputed with pandas straight from the CSVs: common
+    sessions, a session won by the lead when its return is strictly higher, runs of wins,
+    and returns from the close of the session each run broke."""
+    prices = _real_prices()
+    wide = prices.pivot_table(index="date", columns="ticker", values="close").dropna()
+    wide = wide[wide.index <= str(as_of)]
+    lead, base = wide["^RUT"].to_numpy(), wide["^GSPC"].to_numpy()
+    ahead = [None] + [lead[i] / lead[i - 1] > base[i] / base[i - 1] for i in range(1, len(wide))]
+    runs = []  # (ahead?, first index, last index)
+    for i in range(1, len(wide)):
+        if runs and runs[-1][0] == ahead[i]:
+            runs[-1][2] = i
+        else:
+            runs.append([ahead[i], i, i])
+    last = len(wide) - 1
+
+    def rel(k):  # lead minus base return over `horizon` sessions from the close of session k
+        return (lead[k + horizon] / lead[k] - 1) - (base[k + horizon] / base[k] - 1)
+
+    earlier = [r for r in runs[:-1] if r[0] and r[2] - r[1] + 1 >= min_length]
+    elapsed = [rel(r[2] + 1) for r in earlier if r[2] + 1 + horizon <= last]
+    ahead_runs = [r for r in runs if r[0]]
+    wins = sum(bool(a) for a in ahead[1:])
+    return {"history_start": wide.index[0], "earlier": len(earlier), "elapsed": elapsed,
+            "any_time": [rel(k) for k in range(0, last - horizon + 1)],
+            "runs": len(ahead_runs), "reaching": sum(r[2] - r[1] + 1 >= min_length for r in ahead_runs),
+            "win_rate": wins / (len(wide) - 1)}
+
+
+def test_what_followed_earlier_eight_session_runs_checks_by_hand(con, snapshots):
+    _build(con, snapshots["full"], DAY)
+    sentence = con.execute("SELECT what_followed FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0]
+    x = _independent_outcomes(DAY, 8)
+    beat = sum(r > 0 for r in x["elapsed"])
+    # the mart's any-time windows start at each session relative_strength_streaks has a row for
+    first = con.execute("SELECT min(date) FROM marts.relative_strength_streaks "
+                        "WHERE pair_id = 'smallcap_vs_largecap'").fetchone()[0]
+    any_time = x["any_time"][0 if first == dt.date(1987, 9, 10) else 1:]
+    expected = (
+        f"After the {x['earlier']} earlier runs of at least 8 sessions ahead in the data (from 1987-09-10), "
+        f"Russell 2000 beat the S&P 500 over the next 21 sessions in {beat} of {len(x['elapsed'])} "
+        f"({100 * beat / len(x['elapsed']):.0f}%), by {100 * sum(x['elapsed']) / len(x['elapsed']):+.2f} pp on average, "
+        f"against {100 * sum(r > 0 for r in any_time) / len(any_time):.0f}% of all {len(any_time)} 21-session windows "
+        f"({100 * sum(any_time) / len(any_time):+.2f} pp on average); runs this long are {x['reaching']} of "
+        f"{x['runs']} runs ahead ({100 * x['reaching'] / x['runs']:.1f}%), where a coin landing ahead on "
+        f"{100 * x['win_rate']:.1f}% of sessions, the pair's own rate, gives {100 * x['win_rate'] ** 7:.1f}%.")
+    assert sentence == expected
+    # the figures docs/marts.md quotes, pinned: 19 earlier runs of 8+ sessions since 1987, the
+    # latest ended 2019-01-11 and broke on 2019-01-14; 14 of them were followed by a better month
+    assert sentence.startswith(
+        "After the 19 earlier runs of at least 8 sessions ahead in the data (from 1987-09-10), Russell 2000 "
+        "beat the S&P 500 over the next 21 sessions in 14 of 19 (74%), by +1.17 pp on average")
+    assert con.execute(
+        "SELECT streak_end, broke_on, round(100 * relative_return_21d, 2) FROM marts.streak_outcomes "
+        "WHERE pair_id = 'smallcap_vs_largecap' AND direction = 'ahead' AND length >= 8 "
+        "ORDER BY streak_end DESC LIMIT 1").fetchone() == (dt.date(2019, 1, 11), dt.date(2019, 1, 14), 1.09)

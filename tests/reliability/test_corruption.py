@@ -64,8 +64,17 @@ def test_damaged_store_fails_clearly_then_recover_rebuilds_it_exactly(home, caps
     kept = list((wh / "damaged").glob("store-*.duckdb"))
     assert len(kept) == 1 and inv.digest(kept[0]) == damaged  # moved aside, never deleted
 
+    assert "kept every published day of marts.cooling_breakouts, marts.daily_brief" in out
+
     assert cli.main(["run", "--source", str(snap), "--as-of", DAY2, "--warehouse", str(wh)]) == 0
     assert inv.state(wh).damaged == []
+    # the brief's history (not in the journal: what each day's run saw) came back from the published file
+    con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
+    try:
+        assert [str(r[0]) for r in con.execute("SELECT DISTINCT as_of FROM marts.daily_brief ORDER BY 1").fetchall()] \
+            == [DAY1, DAY2]
+    finally:
+        con.close()
 
 
 def test_recover_on_a_healthy_store_says_ok_and_changes_nothing(home, capsys):

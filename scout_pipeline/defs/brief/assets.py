@@ -19,7 +19,8 @@ from scout_pipeline.defs.resources import ScoutResource
 )
 def daily_brief_report(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
     """warehouse/briefs/<as_of>/: brief.md, a standalone brief.html and PNG charts (rotation
-    with the current and prior comparable streaks, valuation gap, breakouts, breadth, rates)."""
+    with the current and prior comparable streaks, what followed earlier comparable streaks,
+    valuation gap, breakouts, breadth, rates)."""
     result = brief.render(scout.warehouse().root)
     context.log.info(f"brief written to {result.html_path}")
     return dg.MaterializeResult(metadata={
@@ -31,5 +32,5 @@ def daily_brief_report(context: dg.AssetExecutionContext, scout: ScoutResource) 
         # the headline charts inline, so the asset page shows them without opening files
         **{f"chart_{c.name}": dg.MetadataValue.md(
             f"![{brief.md_text(c.title)}](data:image/png;base64,{base64.b64encode(c.path.read_bytes()).decode()})")
-           for c in result.charts if c.name in ("rotation", "valuation", "rates")},
+           for c in result.charts if c.name in ("rotation", "streak_outcomes", "valuation", "rates")},
     })

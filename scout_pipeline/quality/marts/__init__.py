@@ -1,6 +1,6 @@
 """Suites for the marts, one module per mart, named after it (sql/marts/<name>.sql ->
-marts/<name>.py). A mart is rebuilt whole by each run, so its suite validates the whole
-table. A mart without a module here still gets the key suite (key present and unique);
+marts/<name>.py). A mart is rebuilt by each run, so its suite validates the whole
+table (a mart that keeps every published day: the kept days too). A mart without a module here still gets the key suite (key present and unique);
 a module whose mart does not exist (yet) is skipped and says so.
 """
 
