@@ -12,6 +12,8 @@
 -- @column rate_before: the average effective rate implied for the days just before the meeting, percent.
 -- @column implied_rate: the effective rate implied after the meeting, percent.
 -- @column meeting_move_bps: (implied_rate - rate_before) x 100: this meeting's own expected move, basis points (negative = easing).
+-- @column meeting_cut_prob: probability, percent, that this meeting itself cuts (its move split between the two 25 bp steps around meeting_move_bps).
+-- @column meeting_hike_prob: probability, percent, that this meeting itself hikes.
 -- @column implied_change_bps: the sum of meeting_move_bps of the meetings up to and including this one: the expected change of the target from today's, basis points (negative = easing).
 -- @column implied_midpoint: target_midpoint + implied_change_bps / 100: the target midpoint the futures imply after the meeting, percent.
 -- @column cuts_priced: -implied_change_bps / 25: 25 bp cuts priced by this meeting, cumulative (negative = hikes).
@@ -139,6 +141,8 @@ SELECT s.as_of, s.meeting_date, s.meeting_number, s.contract, s.method,
        round(s.start_rate, 4) AS rate_before,
        round(s.end_rate, 4) AS implied_rate,
        round(s.move_bps, 2) AS meeting_move_bps,
+       round(100 * CASE WHEN s.lo_bps + 25 < 0 THEN 1 WHEN s.lo_bps + 25 = 0 THEN 1 - s.p_up ELSE 0 END, 2) AS meeting_cut_prob,
+       round(100 * CASE WHEN s.lo_bps > 0 THEN 1 WHEN s.lo_bps = 0 THEN s.p_up ELSE 0 END, 2) AS meeting_hike_prob,
        round(s.change_bps, 2) AS implied_change_bps,
        round((s.target_low + s.target_high) / 2 + s.change_bps / 100, 4) AS implied_midpoint,
        round(-s.change_bps / 25, 2) AS cuts_priced,
