@@ -83,6 +83,11 @@ def test_a_june_repricing_is_a_dovish_shift_named_in_words(con):
     assert last["signal"] == "dovish shift"
     assert last["signal_detail"] == ("dovish shift: a cut at the Jun 18 meeting went from 0% to 80% priced; "
                                      "cuts priced by Dec 10 1.00 -> 1.80 (-20 bp in 20 sessions)")
+    rates = con.execute("SELECT headline, value, detail FROM marts.daily_brief WHERE section = 'rates'").fetchone()
+    assert rates[0] == ("Rate expectations: dovish shift; next FOMC May 7: 100% cut probability; "
+                        "1.8 cuts priced by Dec 10 (+0.8 over 20 sessions)")
+    assert rates[1] == pytest.approx(45.0)
+    assert rates[2].startswith(f"As of {AS_OF}: dovish shift: a cut at the Jun 18 meeting")
     june = con.execute("SELECT meeting_cut_prob, prob_cut FROM marts.fomc_expectations "
                        "WHERE as_of = ? AND meeting_date = '2025-06-18'", [AS_OF]).fetchone()
     assert june == (80.0, 100.0)  # its own cut: 80%; a cut by then (May's is certain): 100%
