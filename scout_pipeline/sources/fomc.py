@@ -29,7 +29,7 @@ from scout_pipeline.sources.contracts import columns
 MONTH_CODES = "FGHJKMNQUVXZ"  # CME month codes, January .. December
 CONTRACT_PATTERN = re.compile(r"^ZQ([FGHJKMNQUVXZ])(\d{2})\.CBT$")
 # The same pattern for SQL (sql/staging/stg_fed_funds_contracts.sql and the rates suite).
-CONTRACT_REGEX = r"^ZQ[FGHJKMNQUVXZ][0-9]{2}\.CBT$"
+CONTRACT_REGEX = r"^ZQ[FGHJKMNQUVXZ][0-9][0-9]\.CBT$"
 HORIZON_MONTHS = 12  # contract months fetched: the as-of month and the 11 after it
 SOURCE = "fed_schedule"
 

@@ -12,4 +12,4 @@ SELECT series,
        100 - value AS implied_rate
 FROM raw.rates
 WHERE value IS NOT NULL
-  AND regexp_matches(series, '^ZQ[FGHJKMNQUVXZ][0-9]{2}\.CBT$')
+  AND regexp_matches(series, '^ZQ[FGHJKMNQUVXZ][0-9][0-9]\.CBT$')
