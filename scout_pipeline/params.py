@@ -92,8 +92,8 @@ PARAMS: dict[str, Param] = {
              "many sessions, the current one included.", low=2),
     # ---- rate_expectations
     "rate_signal_bps": Param(
-        10, "rate_expectations: a 20-session move of the implied policy rate of at least this many "
-            "basis points down is a 'dovish shift', up a 'hawkish shift'; smaller moves are 'steady'.",
+        10, "rate_expectations: a 20-session move of the rate implied after the year-end meeting of "
+            "at least this many basis points down is a 'dovish shift', up a 'hawkish shift'; smaller moves are 'steady'.",
         0, 1_000),
     # ---- fomc_expectations
     "fomc_horizon_months": Param(
