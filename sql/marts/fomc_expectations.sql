@@ -1,4 +1,4 @@
--- fomc_expectations: one row per session with contract-month prices and upcoming FOMC meeting within the contract horizon, up to the as-of day: the rate the monthly 30-day fed funds futures imply after the meeting (CME FedWatch month arithmetic), the change versus today, and the probability of each outcome in 25 bp steps. Method and assumptions: docs/marts.md.
+-- fomc_expectations: one row per session (with a price for its own month's contract) and upcoming FOMC meeting within the contract horizon, up to the as-of day: the rate the monthly 30-day fed funds futures imply after the meeting (CME FedWatch month arithmetic), the change versus today, and the probability of each outcome in 25 bp steps. Method and assumptions: docs/marts.md.
 -- @key as_of, meeting_date
 -- @column as_of: session date of the contract prices.
 -- @column meeting_date: the meeting's statement day (the new rate applies from the next day).
@@ -30,8 +30,11 @@ WITH RECURSIVE contracts AS (
 rates AS (
     SELECT series, date, value FROM staging.stg_rates WHERE date <= $as_of
 ),
+-- a session is priced when its own month's contract has a price: a live store's first load
+-- brings the contract months of its horizon with their history, and sessions before then
+-- lack the months their own horizon needs
 sessions AS (
-    SELECT DISTINCT date AS as_of FROM contracts
+    SELECT DISTINCT date AS as_of FROM contracts WHERE contract_month = date_trunc('month', date)
 ),
 with_dff AS (
     SELECT s.as_of, d.value AS effective_rate

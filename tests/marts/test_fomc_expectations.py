@@ -140,3 +140,13 @@ def test_nothing_after_as_of_and_past_meetings_are_not_upcoming(con):
     _rates(con, dt.date(2025, 5, 7), {"ZQK25.CBT": R_MAY, "ZQM25.CBT": 4.04, "ZQN25.CBT": 3.95, "ZQQ25.CBT": 3.88})
     build_all(con, run_params(dt.date(2025, 5, 7), fomc_horizon_months=5))
     assert list(_rows(con, dt.date(2025, 5, 7)))[0] == "2025-06-18"
+
+
+def test_sessions_without_their_own_month_contract_are_not_priced(con):
+    # a live store's first load (April 15) brings April .. August with their history: on an
+    # earlier March session only later months have prices, and March's horizon lacks March
+    _calendar(con, ["2025-03-19", *MEETINGS])
+    _rates(con, AS_OF, SCENARIO)
+    _rates(con, dt.date(2025, 3, 14), {s: r for s, r in SCENARIO.items()})
+    build_all(con, run_params(AS_OF, fomc_horizon_months=5))
+    assert [r[0] for r in con.execute("SELECT DISTINCT as_of FROM marts.fomc_expectations").fetchall()] == [AS_OF]
