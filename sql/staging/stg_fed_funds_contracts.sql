@@ -5,7 +5,7 @@
 -- @column price: settlement/close price (100 - the month's expected average effective fed funds rate).
 -- @column implied_rate: 100 - price: the month's expected average effective fed funds rate, percent.
 SELECT series,
-       make_date(2000 + CAST(substr(series, 4, 2) AS INTEGER),
+       make_date(2000 + TRY_CAST(substr(series, 4, 2) AS INTEGER),
                  strpos('FGHJKMNQUVXZ', substr(series, 3, 1)), 1) AS contract_month,
        date,
        value AS price,
