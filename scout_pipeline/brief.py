@@ -313,7 +313,47 @@ def chart_breadth(con, out: Path, synthetic: bool) -> Chart | None:
     return Chart("breadth", "Breadth", path, series)
 
 
+PATH_LOOKBACK_SESSIONS = 20  # the rates chart compares today's implied path with this many sessions ago
+
+
+def _implied_paths(con) -> dict[str, pd.DataFrame]:
+    """{as_of: (date, rate) steps} of the implied rate across upcoming meetings, for the last
+    session with contract months and the one PATH_LOOKBACK_SESSIONS before it (when loaded)."""
+    days = _query(con, "SELECT DISTINCT as_of FROM marts.fomc_expectations ORDER BY as_of DESC LIMIT ?",
+                  [PATH_LOOKBACK_SESSIONS + 1])["as_of"].tolist()
+    picked = ([days[0]] + ([days[-1]] if len(days) == PATH_LOOKBACK_SESSIONS + 1 else [])) if days else []
+    paths = {}
+    for day in picked:
+        rows = _query(con, "SELECT meeting_date, rate_before, implied_rate FROM marts.fomc_expectations "
+                           "WHERE as_of = ? AND implied_rate IS NOT NULL ORDER BY meeting_date", [day])
+        if not rows.empty:
+            # the path starts at the rate before the first meeting, then steps at each meeting
+            start = pd.DataFrame({"date": [pd.Timestamp(day)], "rate": [rows["rate_before"].iloc[0]]})
+            steps = pd.DataFrame({"date": pd.to_datetime(rows["meeting_date"]), "rate": rows["implied_rate"]})
+            paths[str(pd.Timestamp(day).date())] = pd.concat([start, steps], ignore_index=True)
+    return paths
+
+
 def chart_rates(con, out: Path, synthetic: bool) -> Chart | None:
+    """The implied rate path across FOMC meetings today vs PATH_LOOKBACK_SESSIONS sessions ago;
+    without contract months, the front month, effective rate and 2-year over time."""
+    if _has_table(con, "marts", "fomc_expectations"):
+        paths = _implied_paths(con)
+        if paths:
+            plt, fig, ax = _figure()
+            series = []
+            for (day, path), (label, color, style) in zip(paths.items(), (
+                    ("implied path {day}", "#8e44ad", "-"),
+                    ("implied path {day} (" + str(PATH_LOOKBACK_SESSIONS) + " sessions earlier)", "#7f8c8d", "--"))):
+                text = label.format(day=day)
+                ax.step(path["date"], path["rate"], where="post", color=color, linestyle=style, label=text)
+                ax.plot(path["date"].iloc[1:], path["rate"].iloc[1:], "o", color=color, markersize=3)
+                series.append(text)
+            ax.set_ylabel("implied effective fed funds rate after each meeting, %")
+            ax.legend(loc="lower left", fontsize=8)
+            path_png = out / "rates.png"
+            _save(plt, fig, path_png, "Rate expectations: implied path across FOMC meetings", synthetic)
+            return Chart("rates", "Rate expectations", path_png, series)
     if not _has_table(con, "marts", "rate_expectations"):
         return None
     df = _query(con, "SELECT date, implied_policy_rate, effective_rate, treasury_2y FROM marts.rate_expectations "

@@ -99,9 +99,13 @@ PARAMS: dict[str, Param] = {
            "is rising or falling."),
     # ---- rate_expectations
     "rate_signal_bps": Param(
-        10, "rate_expectations: a 20-session move of the implied policy rate of at least this many "
-            "basis points down is a 'dovish shift', up a 'hawkish shift'; smaller moves are 'steady'.",
+        10, "rate_expectations: a 20-session move of the rate implied after the year-end meeting of "
+            "at least this many basis points down is a 'dovish shift', up a 'hawkish shift'; smaller moves are 'steady'.",
         0, 1_000),
+    # ---- fomc_expectations
+    "fomc_horizon_months": Param(
+        12, "fomc_expectations: contract months read from the as-of month on (12 = the as-of "
+            "month and the 11 after it); meetings whose effect falls later are not priced.", 2, 24, integer=True),
     # ---- quality_leaders
     "rs_sessions": _sessions(
         63, "quality_leaders: sessions of the return behind relative strength (63 = ~3 months)."),

@@ -14,7 +14,7 @@ import pandas as pd
 from scout_pipeline import source_family, store
 from scout_pipeline.sources.contracts import SourceData
 
-SNAPSHOT_TABLES = {"universe", "pairs"}  # a full list every run, from any source
+SNAPSHOT_TABLES = {"universe", "pairs", "fomc_calendar"}  # a full list every run, from any source
 
 
 def write_dataset(con: duckdb.DuckDBPyConnection, data: SourceData, dataset: str,

@@ -43,6 +43,13 @@ CREATE TABLE IF NOT EXISTS raw.pairs (
     source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
     PRIMARY KEY (pair_id)
 );
+-- Scheduled FOMC meetings (statement day), a full list every run: the bundled calendar or a
+-- snapshot's fomc_calendar dataset.
+CREATE TABLE IF NOT EXISTS raw.fomc_calendar (
+    meeting_date DATE NOT NULL, first_day DATE,
+    source VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (meeting_date)
+);
 -- Every provider restatement the live source found (a split, a dividend, a correction): the
 -- ticker's whole history was re-fetched and replaced in the run's transaction.
 CREATE TABLE IF NOT EXISTS raw.restatements (

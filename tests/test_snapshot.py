@@ -63,3 +63,26 @@ def test_parquet_and_attention_by_ticker(tmp_path):
     data = load_snapshot(tmp_path, AS_OF)
     att = data.get("attention")
     assert att.loc[0, "term"] == "MOD" and att.loc[0, "source"] == "snapshot"
+
+
+def test_fomc_calendar_overrides_the_bundle_and_keeps_future_meetings(tmp_path):
+    _write(tmp_path, "prices.csv", "ticker,date,close\n^RUT,2026-01-08,2500\n")
+    _write(tmp_path, "rates.csv", "series,date,value\nZQF26.CBT,2026-01-08,96.36\nZQG26.CBT,2026-01-08,96.40\n")
+    bundled = load_snapshot(tmp_path, AS_OF)
+    assert bundled.get("fomc_calendar")["meeting_date"].min() == dt.datetime(2025, 1, 29)
+    assert set(bundled.get("fomc_calendar")["source"]) == {"fed_schedule"}
+    assert any(n.startswith("fomc_calendar: none in snapshot") for n in bundled.notes)
+    assert sorted(bundled.get("rates")["series"]) == ["ZQF26.CBT", "ZQG26.CBT"]  # contract months pass
+    _write(tmp_path, "fomc_calendar.csv", "meeting_date,first_day\n2025-12-10,2025-12-09\n2026-01-28,2026-01-27\n")
+    own = load_snapshot(tmp_path, AS_OF)
+    cal = own.get("fomc_calendar")
+    # scheduled meetings after the as-of day are kept: they are what the futures price
+    assert [d.date() for d in cal["meeting_date"]] == [dt.date(2025, 12, 10), dt.date(2026, 1, 28)]
+    assert set(cal["source"]) == {"snapshot"}
+
+
+def test_fomc_calendar_errors_name_the_file(tmp_path):
+    _write(tmp_path, "prices.csv", "ticker,date,close\n^RUT,2026-01-08,2500\n")
+    _write(tmp_path, "fomc_calendar.csv", "meeting_date\nnext spring\n")
+    with pytest.raises(SnapshotError, match="fomc_calendar.csv.*'meeting_date' has values that are not dates"):
+        load_snapshot(tmp_path, AS_OF)

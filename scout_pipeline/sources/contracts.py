@@ -26,11 +26,14 @@ RAW_TABLES: dict[str, tuple[list[str], list[str]]] = {
     "rates": (["series", "date"], ["value"]),
     "universe": (["ticker"], ["name", "asset_type", "segments", "sector", "wikipedia_article"]),
     "pairs": (["pair_id"], ["lead", "base", "label"]),
+    # Scheduled FOMC meetings (meeting_date = the statement day, the second day): reference
+    # data, a full list every run (bundled by default, see sources/fomc.py).
+    "fomc_calendar": (["meeting_date"], ["first_day"]),
 }
 
 TEXT_COLUMNS = {"ticker", "source", "term", "series", "name", "asset_type", "sector",
                 "industry", "wikipedia_article", "pair_id", "lead", "base", "label"}
-DATE_COLUMNS = {"date", "as_of", "profile_as_of"}
+DATE_COLUMNS = {"date", "as_of", "profile_as_of", "meeting_date", "first_day"}
 LIST_COLUMNS = {"segments"}  # list[str]
 ASSET_TYPES = ("index", "etf", "equity", "future")
 

@@ -26,7 +26,8 @@ from scout_pipeline.sources.wikipedia import USER_AGENT, new_session
 
 SOURCE = "fred"
 FREDGRAPH_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
-DEFAULT_SERIES = ("DFF", "DGS2")  # effective fed funds rate; 2-year Treasury yield
+# effective fed funds rate; 2-year Treasury yield; the target range's upper and lower bounds
+DEFAULT_SERIES = ("DFF", "DGS2", "DFEDTARU", "DFEDTARL")
 DATE_HEADERS = ("observation_date", "DATE", "date")
 MISSING_VALUES = {".", "", "NA", "N/A", "#N/A", "NaN", "nan"}
 

@@ -17,7 +17,11 @@ back to a bundled default. Order of work:
 4. fundamentals: the batched v7 quote for every equity plus quoteSummary profiles on a
    rotation (`yahoo_fundamentals.py`) — only when `as_of` is one of the two latest completed
    sessions (Yahoo's figures are "now", not point in time); otherwise skipped with a note.
-5. rates: `ZQ=F` and `^IRX` closes from the same price fetch, FRED `DFF` and `DGS2`.
+5. rates: `ZQ=F`, `^IRX` and the fed funds contract months of the FOMC horizon
+   (`fomc.contract_symbols`: ZQZ26.CBT, ZQF27.CBT, ...) closes from the same price fetch; FRED
+   `DFF`, `DGS2`, `DFEDTARU`, `DFEDTARL`. A contract month Yahoo does not answer is a `rates`
+   failure naming its symbol (the rates suite warns); rates never fail the day. The FOMC
+   calendar is the bundled one (`fomc.bundled_calendar`).
 6. attention: Wikipedia pageviews for universe rows with a `wikipedia_article`; Google Trends
    for the watchlist when opted in (`google_trends.enabled()`).
 
@@ -38,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from scout_pipeline.sources import constituents, fred, restatements, wikipedia, yahoo, yahoo_fundamentals
+from scout_pipeline.sources import constituents, fomc, fred, restatements, wikipedia, yahoo, yahoo_fundamentals
 from scout_pipeline.sources.contracts import SourceData
 from scout_pipeline.sources.live_state import StoredState
 from scout_pipeline.sources.errors import (
@@ -311,6 +315,7 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
               preflight_timeout: float = 5.0, chunk_size: int = yahoo.DEFAULT_CHUNK_SIZE,
               fred_series: Iterable[str] = fred.DEFAULT_SERIES,
               yahoo_rates: Iterable[str] = yahoo.RATE_TICKERS,
+              contract_months: int = fomc.HORIZON_MONTHS,
               profile_rotation: int = yahoo_fundamentals.PROFILE_ROTATION,
               constituent_min_rows: Mapping[str, int] | None = None,
               required: Iterable[str] = REQUIRED) -> SourceData:
@@ -360,8 +365,10 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
 
     state = state or StoredState()
     backfill_from = _as_date(history_start) if history_start is not None else None
-    # 3. prices (+ Yahoo rate series in the same fetch)
-    rate_tickers = [t.upper() for t in yahoo_rates]
+    # 3. prices (+ Yahoo rate series in the same fetch: ZQ=F, ^IRX and the fed funds contract
+    # months of the FOMC horizon, one chart request each inside the batched download)
+    contracts = fomc.contract_symbols(as_of_d, contract_months) if contract_months else []
+    rate_tickers = list(dict.fromkeys([t.upper() for t in yahoo_rates] + contracts))
     universe_tickers = [str(t).upper() for t in universe_frame["ticker"]]
     pair_tickers = [str(t).upper() for t in pd.concat([pairs["lead"], pairs["base"]]).dropna()]
     price_tickers = list(dict.fromkeys(universe_tickers + pair_tickers))
@@ -378,7 +385,10 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
     notes.extend(got_prices.notes)
     for f in got_prices.failures:
         if f.item in rate_tickers:
-            failures.append(Failure(f.source, "rates", f.item, f.status, f.reason))
+            reason = f.reason
+            if f.item in contracts:  # say what the gap costs: the rates suite warns with it
+                reason += f" (fed funds contract month {fomc.contract_month(f.item):%b %Y}: its FOMC meeting is unpriced today)"
+            failures.append(Failure(f.source, "rates", f.item, f.status, reason))
         if f.item in price_tickers:
             failures.append(f)
     requested["prices"] += len(price_tickers)
@@ -449,6 +459,8 @@ def load_live(as_of: dt.date | str, *, universe: pd.DataFrame | Iterable[str] | 
         "pairs": pairs,
         "ingest_log": log,
         "restatements": restated,
+        # the Fed publishes the schedule a year or more ahead: the bundled file is the source
+        "fomc_calendar": fomc.bundled_calendar(),
     }
     # live is incremental: its frames are upserted on top of the stored history, except the
     # restated tickers, whose re-fetched history replaces theirs

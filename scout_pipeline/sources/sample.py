@@ -34,8 +34,11 @@ b) fundamentals: ~40% of the S-tickers unprofitable; on the as-of session the sm
 c) breakouts among the small caps: three "cooling" (MOD and two S-tickers), one "failed", one
    "heating"; no other equity closed above its prior 252-session closing high in the last 60
    sessions.
-d) rates: DFF flat at 4.33; the implied rate from ``ZQ=F`` falls 4.30 -> 4.10 -> 3.95 (20 and 5
-   sessions before as-of, and on it); ``^IRX`` and ``DGS2`` drift down with it.
+d) rates: DFF flat at 4.33 (target range 4.25-4.50: ``DFEDTARL``/``DFEDTARU``); the implied rate
+   from ``ZQ=F`` falls 4.30 -> 4.10 -> 3.95 (20 and 5 sessions before as-of, and on it); ``^IRX``
+   and ``DGS2`` drift down with it. A synthetic FOMC calendar and the monthly contracts
+   ``ZQ<month><yy>.CBT`` of the last 60 sessions price a repricing (``sample_fomc.py``): the next
+   meeting's cut goes from 32% to 80% priced over 20 sessions.
 e) attention: daily pageviews per equity; the breakout names spike around their breakout, the
    cooling ones then fade well below their earlier level, the heating one keeps rising.
 """
@@ -49,6 +52,7 @@ import pandas as pd
 import pyarrow as pa
 
 from scout_pipeline.calendar import previous_session, sessions
+from scout_pipeline.sources import sample_fomc
 from scout_pipeline.sources.contracts import SourceData, columns
 from scout_pipeline.sources.defaults import default_pairs, default_universe
 
@@ -699,6 +703,12 @@ def load_sample(
         "value": np.concatenate([rates[s] for s in RATE_SERIES]),
     })
     rate_frame["source"] = _str_column([SOURCE], np.zeros(len(rate_frame), dtype=np.int64))
+    # FOMC: synthetic calendar, target range and contract months (sample_fomc.py)
+    fomc_calendar, contracts = sample_fomc.plant(days, DFF_LEVEL, SOURCE)
+    low, high = sample_fomc.target_range(rates["DFF"])
+    bounds = pd.DataFrame({"series": np.repeat(["DFEDTARL", "DFEDTARU"], T), "date": np.tile(dates_ns, 2),
+                           "value": np.r_[low, high], "source": SOURCE})
+    rate_frame = pd.concat([rate_frame, bounds, contracts], ignore_index=True)
 
     pairs = default_pairs()
     pairs["source"] = pd.Series([SOURCE] * len(pairs), dtype=object)
@@ -716,6 +726,10 @@ def load_sample(
         "Planted cooling breakouts: " + ", ".join(names_p["cooling"]),
         "Planted failed breakout: " + ", ".join(names_p["failed"]),
         "Planted heating breakout: " + ", ".join(names_p["heating"]),
+        f"Planted FOMC repricing (SYNTHETIC calendar and contract months ZQ<month><yy>.CBT, last "
+        f"{sample_fomc.CONTRACT_SESSIONS} sessions): the next meeting's cut goes from "
+        f"{-sample_fomc.DOVISH_20_BACK * sample_fomc.PLANTED_MOVES_BPS[0] * 4:.0f}% to "
+        f"{-sample_fomc.DOVISH_AS_OF * sample_fomc.PLANTED_MOVES_BPS[0] * 4:.0f}% priced over 20 sessions.",
     ]
     if end != as_of:
         notes.append(f"{as_of.isoformat()} is not an NYSE session: data end on {end.isoformat()}.")
@@ -728,6 +742,7 @@ def load_sample(
         "rates": rate_frame[columns("rates")],
         "universe": universe.reset_index(drop=True),
         "pairs": pairs[columns("pairs")],
+        "fomc_calendar": fomc_calendar[columns("fomc_calendar")],
     }
     return SourceData(name=SOURCE, frames=frames, notes=notes)
 

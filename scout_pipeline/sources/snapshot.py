@@ -2,7 +2,8 @@
 
 Only `prices` is required. A missing `universe` is derived from the price tickers (enriched
 from the bundled default); missing `pairs` fall back to the bundled defaults whose series
-are present. Rows dated after `as_of` are dropped (point in time).
+are present; a missing `fomc_calendar` to the bundled Fed schedule. Rows dated after `as_of`
+are dropped (point in time), except the calendar's scheduled meetings.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from scout_pipeline.sources.contracts import (
     ASSET_TYPES, DATE_COLUMNS, LIST_COLUMNS, RAW_TABLES, TEXT_COLUMNS, SourceData, columns,
 )
 
-DATASETS = ("prices", "fundamentals", "attention", "rates", "universe", "pairs")
+DATASETS = ("prices", "fundamentals", "attention", "rates", "universe", "pairs", "fomc_calendar")
 REQUIRED = {
     "prices": {"ticker", "date", "close"},
     "fundamentals": {"ticker", "as_of"},
@@ -27,7 +28,10 @@ REQUIRED = {
     "rates": {"series", "date", "value"},
     "universe": {"ticker"},
     "pairs": {"pair_id", "lead", "base"},
+    "fomc_calendar": {"meeting_date"},
 }
+# Reference data about the future (scheduled meetings): never cut at the as-of day.
+NOT_POINT_IN_TIME = {"fomc_calendar"}
 IGNORED = {"loaded_at"}  # written by `scout snapshot` from a warehouse; stamped anew on load
 # Identifiers: joined on and shown as names, so a blank, padded or control-character value is
 # a malformed file, not data. Free text (name, label, sector, ...) is stored verbatim.
@@ -231,7 +235,7 @@ def load_snapshot(directory: str | Path, as_of: dt.date) -> SourceData:
         if "source" not in frame.columns or frame["source"].isna().all():
             frame["source"] = label
         frame["source"] = frame["source"].fillna(label)
-        for dcol in DATE_COLUMNS & set(frame.columns):
+        for dcol in (DATE_COLUMNS & set(frame.columns)) if dataset not in NOT_POINT_IN_TIME else ():
             later = frame[dcol] > cutoff
             if later.any():
                 data.notes.append(f"{dataset}: ignored {int(later.sum())} rows dated after {as_of}")
@@ -253,6 +257,11 @@ def load_snapshot(directory: str | Path, as_of: dt.date) -> SourceData:
     if data.frames["pairs"] is None:
         data.frames["pairs"] = defaults.default_pairs()
     data.frames["pairs"] = _usable_pairs(data, set(tickers))
+    if data.frames["fomc_calendar"] is None:
+        from scout_pipeline.sources import fomc
+
+        data.frames["fomc_calendar"] = fomc.bundled_calendar()
+        data.notes.append("fomc_calendar: none in snapshot; the bundled Fed schedule is used")
     for dataset in DATASETS:
         if data.frames[dataset] is None:
             data.notes.append(f"{dataset}: no {dataset} file; marts that need it will be empty")

@@ -5,7 +5,7 @@
 -- @column section: rotation, valuation, cooling_breakouts, breadth, rates or quality_leaders.
 -- @column section_order: position of the section in the brief (1 = first).
 -- @column headline: the section's one-sentence finding.
--- @column value: the number behind the headline: rotation = signed streak_days, valuation = discount_pct, cooling_breakouts = count cooling, breadth = pct_above_50d, rates = implied_cut_bps, quality_leaders = the top quality_score; null when there is no data.
+-- @column value: the number behind the headline: rotation = signed streak_days, valuation = discount_pct, cooling_breakouts = count cooling, breadth = pct_above_50d, rates = implied_cut_bps (bp of easing priced by the year's last meeting), quality_leaders = the top quality_score; null when there is no data.
 -- @column detail: supporting facts, or why the section is empty.
 -- @column what_followed: rotation only: what followed the earlier comparable streaks, in one sentence with the numbers of streak_outcome_summary (the current streak's direction and length, 21 sessions on): how many, how often the lead beat the base, by how much on average, the same over any 21 sessions, and how rare a run this long is; null for the other sections and when the current streak is shorter than outcome_min_streak.
 WITH one AS (
@@ -260,19 +260,24 @@ rates AS (
     SELECT 5 AS section_order, 'rates' AS section,
            CASE
                WHEN r.date IS NULL THEN 'Rates: no data'
-               ELSE 'Rate expectations: ' || r.signal || '; futures imply '
-                    || printf('%.2f%%', r.implied_policy_rate)
-                    || CASE WHEN r.implied_cut_bps IS NULL THEN ''
-                            ELSE ', ' || printf('%.0f', abs(r.implied_cut_bps)) || ' bp '
-                                 || CASE WHEN r.implied_cut_bps >= 0 THEN 'below' ELSE 'above' END
-                                 || ' the ' || printf('%.2f%%', r.effective_rate) || ' effective rate' END
-                    || CASE WHEN r.implied_change_20d_bps IS NULL THEN ''
-                            ELSE ' (' || printf('%+.0f', r.implied_change_20d_bps) || ' bp over 20 sessions)' END
+               WHEN r.next_meeting IS NULL THEN 'Rate expectations: no per-meeting pricing (no fed funds contract months'
+                    || ' or FOMC calendar in this source)'
+               ELSE 'Rate expectations: ' || r.signal || '; next FOMC ' || strftime(r.next_meeting, '%b %-d')
+                    || ': ' || coalesce(printf('%.0f%%', r.next_meeting_cut_prob), 'n/a') || ' cut probability'
+                    || CASE WHEN r.next_meeting_hike_prob > 0 THEN ', ' || printf('%.0f%%', r.next_meeting_hike_prob)
+                                 || ' hike' ELSE '' END
+                    || '; ' || coalesce(printf('%.1f', r.cuts_priced_year_end), 'n/a') || ' cuts priced by '
+                    || coalesce(strftime(r.year_end_meeting, '%b %-d'), 'year end')
+                    || CASE WHEN r.cuts_change_20d IS NULL THEN ''
+                            ELSE ' (' || printf('%+.1f', r.cuts_change_20d) || ' over 20 sessions)' END
            END AS headline,
            r.implied_cut_bps AS value,
            CASE
-               WHEN r.date IS NULL THEN 'no fed funds futures (ZQ=F) in this source'
-               ELSE 'As of ' || strftime(r.date, '%Y-%m-%d') || ': 5-session change '
+               WHEN r.date IS NULL THEN 'no fed funds futures in this source'
+               ELSE 'As of ' || strftime(r.date, '%Y-%m-%d') || ': '
+                    || coalesce(r.signal_detail || '; ', '')
+                    || 'effective rate ' || coalesce(printf('%.2f%%', r.effective_rate), 'n/a')
+                    || '; 5-session change by year end '
                     || coalesce(printf('%+.0f', r.implied_change_5d_bps) || ' bp', 'n/a')
                     || '; 3-month T-bill ' || coalesce(printf('%.2f%%', r.tbill_3m), 'n/a')
                     || '; 2-year Treasury ' || coalesce(printf('%.2f%%', r.treasury_2y), 'n/a') || '.'

@@ -40,7 +40,8 @@ def test_chart_series_are_the_ones_a_reader_expects(sample_warehouse, tmp_path):
     assert series["rotation"] == ["ratio", "current streak", "prior comparable streak"]
     assert "small_cap forward P/E" in series["valuation"] and "large_cap forward P/E" in series["valuation"]
     assert "MOD close" in series["cooling_breakouts"] and "MOD breakout level" in series["cooling_breakouts"]
-    assert any("implied policy rate" in s for s in series["rates"])
+    # the sample plants contract months: today's path across meetings vs 20 sessions earlier
+    assert series["rates"] == ["implied path 2026-11-20", "implied path 2026-10-23 (20 sessions earlier)"]
     assert series["streak_outcomes"] == ["any time", "after earlier streaks"]
     assert result.synthetic
 
@@ -97,3 +98,27 @@ def test_rotation_chart_bounds_a_record_by_the_loaded_history(con, tmp_path, mon
     chart = brief.chart_rotation(con, tmp_path, synthetic=False)
     assert chart.series == ["ratio", "current streak"]
     assert f"current streak: ahead 4 sessions, longest in the data (from {days[0]})" in labels
+
+
+def test_rates_chart_draws_the_implied_path_today_and_20_sessions_earlier(con, tmp_path, monkeypatch):
+    from scout_pipeline.build import build_all
+    from tests.conftest import run_params
+    from tests.marts import test_rate_expectations as rates
+
+    rates._load(con, after_june=lambda i: 4.08 - 0.01 * max(0, i - 3))
+    build_all(con, run_params(rates.AS_OF))
+    drawn = {}
+
+    def keep(plt, fig, path, title, synthetic):
+        ax = fig.axes[0]
+        drawn.update({line.get_label(): list(line.get_ydata()) for line in ax.get_lines()
+                      if not line.get_label().startswith("_")})
+        plt.close(fig)
+
+    monkeypatch.setattr(brief, "_save", keep)
+    chart = brief.chart_rates(con, tmp_path, synthetic=False)
+    today, before = "implied path 2025-05-05", "implied path 2025-04-04 (20 sessions earlier)"
+    assert chart.series == [today, before]
+    # from today's rate (4.33) to 4.08 after May 7, then the June repricing: 3.88 now, 4.08 then
+    assert drawn[today][:3] == pytest.approx([4.33, 4.08, 3.88], abs=1e-4)
+    assert drawn[before][:3] == pytest.approx([4.33, 4.08, 4.08], abs=1e-4)

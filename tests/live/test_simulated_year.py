@@ -27,7 +27,7 @@ import pytest
 from scout_pipeline import calendar, cli, params, quality, raw_load, store
 from scout_pipeline.quality import ingest as gate
 from scout_pipeline.quality.runner import RunContext
-from scout_pipeline.sources import live, yahoo
+from scout_pipeline.sources import fomc, live, yahoo
 from scout_pipeline.sources.contracts import RAW_TABLES
 from scout_pipeline.sources.errors import SourceUnavailable
 from scout_pipeline.sources.live_state import StoredState, read_state
@@ -233,3 +233,25 @@ def test_a_new_constituent_gets_its_history_and_index_series_all_of_theirs(year)
     first = prices.groupby("ticker")["date"].min()
     assert first["NEWCO"] == pd.Timestamp(IPO_LISTS)  # all of it, from the day it listed
     assert first["^RUT"] == pd.Timestamp("1987-09-10")  # "first time since" needs all of it
+
+
+def test_the_fed_funds_contract_months_arrive_daily_and_the_meetings_are_priced(year):
+    store_db = duckdb.connect(str(year["wh"] / "store.duckdb"), read_only=True)
+    try:
+        last = {r[0] for r in store_db.execute(
+            "SELECT series FROM raw.rates WHERE regexp_matches(series, ?) AND date = ?",
+            [fomc.CONTRACT_REGEX, DAYS[-1]]).fetchall()}
+    finally:
+        store_db.close()
+    assert last == set(fomc.contract_symbols(DAYS[-1]))  # ZQZ25.CBT .. ZQX26.CBT
+    published = duckdb.connect(str(year["wh"] / "scout.duckdb"), read_only=True)
+    try:  # the last Dagster day's build (its first run's month on: 21 sessions of September)
+        meetings, priced = published.execute(
+            "SELECT count(*), count(implied_rate) FROM marts.fomc_expectations WHERE as_of = ?",
+            [REVERSE]).fetchone()
+        signal, next_meeting = published.execute(
+            "SELECT signal, next_meeting FROM marts.rate_expectations WHERE date = ?", [REVERSE]).fetchone()
+    finally:
+        published.close()
+    assert meetings == priced == 7  # Oct 29 2025 .. Jul 29 2026: the 12 contract months from September
+    assert next_meeting == dt.date(2025, 10, 29) and signal != "insufficient history"

@@ -120,7 +120,7 @@ def test_empty_inputs_keep_their_sections(con):
     assert brief["valuation"]["detail"] == "no fundamentals in this source"
     assert brief["cooling_breakouts"]["detail"] == "no equity prices in this source"
     assert brief["breadth"]["detail"] == "no equity prices in this source"
-    assert brief["rates"]["detail"] == "no fed funds futures (ZQ=F) in this source"
+    assert brief["rates"]["detail"] == "no fed funds futures in this source"
     assert brief["quality_leaders"]["detail"] == "no fundamentals in this source"
     for section in SECTIONS[1:]:
         assert brief[section]["headline"].endswith("no data")
@@ -160,9 +160,10 @@ def test_sections_from_the_marts(con):
     assert valuation["value"] == pytest.approx(25.0)
     assert "100% of small caps unprofitable" in valuation["detail"]
     rates = brief["rates"]
-    assert rates["headline"] == ("Rate expectations: insufficient history; futures imply 4.10%, "
-                                 "23 bp below the 4.33% effective rate")
-    assert rates["value"] == pytest.approx(23.0)
+    # ZQ=F alone (no contract months, no calendar): the section says what is missing
+    assert rates["headline"] == ("Rate expectations: no per-meeting pricing (no fed funds contract months"
+                                 " or FOMC calendar in this source)")
+    assert rates["value"] is None
     assert brief["cooling_breakouts"]["headline"] == "No breakouts in the last 60 sessions"
     assert brief["cooling_breakouts"]["value"] == 0
     assert brief["quality_leaders"]["headline"] == "Quality leaders: no data"

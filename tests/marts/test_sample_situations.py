@@ -59,10 +59,15 @@ def test_small_cap_valuation(con):
 
 
 def test_dovish_shift(con):
-    signal, change = _one(con, "SELECT signal, implied_change_20d_bps FROM marts.rate_expectations "
-                               "WHERE date = ?", [AS_OF])
+    # sample_fomc: the next meeting (Dec 16, synthetic) is priced -20 bp x 0.4 twenty sessions
+    # back and x 1.0 on the as-of day: its cut goes from 32% to 80%; it is also the year's last
+    signal, change, cut_prob, detail = _one(
+        con, "SELECT signal, implied_change_20d_bps, next_meeting_cut_prob, signal_detail "
+             "FROM marts.rate_expectations WHERE date = ?", [AS_OF])
     assert signal == "dovish shift"
-    assert change == pytest.approx(-35.0)
+    assert change == pytest.approx(-12.0, abs=0.05)
+    assert cut_prob == pytest.approx(80.0, abs=0.1)
+    assert "a cut at the Dec 16 meeting went from 32% to 80% priced" in detail
 
 
 def test_brief_tells_the_planted_story(con):

@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from scout_pipeline.sources.fomc import contract_symbol
+
 Date = dt.date
 ASSET_TYPES = ("equity", "etf", "index", "future")
 INDEXES = ("sp500", "sp600", "russell2000")
@@ -752,6 +754,14 @@ def standard_market(*, fill: dict[str, int] | None = None) -> Market:
           first_day="1990-01-02", rate="fed_funds_future")
     m.add("^IRX", asset_type="index", name="13 WEEK TREASURY BILL", first_day="1990-01-02",
           exchange="CXI", rate="tbill_13w")
+    # the monthly 30-day fed funds contracts, ZQF24.CBT .. ZQZ28.CBT: listed about three years
+    # ahead, trading until the end of their month (scout_pipeline/sources/fomc.py)
+    for year in range(2024, 2029):
+        for month in range(1, 13):
+            first = dt.date(year, month, 1)
+            m.add(contract_symbol(first), asset_type="future", name="30-Day Fed Fund Futures",
+                  first_day=first.replace(year=year - 3), last_day=(first + pd.offsets.MonthEnd(0)).date(),
+                  rate="fed_funds_future")
     watch = [
         ("ADP", "Automatic Data Processing, Inc.", "Industrials", "Automatic Data Processing",
          "sp500", [], 1.4),

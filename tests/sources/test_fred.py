@@ -33,9 +33,13 @@ class FakeHttp:
         return answer
 
 
+def test_default_series_include_the_target_range():
+    assert fred.DEFAULT_SERIES == ("DFF", "DGS2", "DFEDTARU", "DFEDTARL")
+
+
 def test_both_header_variants_and_dots_dropped():
     http = FakeHttp({"DFF": FakeResponse(200, DFF_CSV), "DGS2": FakeResponse(200, DGS2_OLD_CSV)})
-    got = fred.fetch_fred("2025-01-01", "2025-01-02", http=http)
+    got = fred.fetch_fred("2025-01-01", "2025-01-02", series=("DFF", "DGS2"), http=http)
     assert got.failures == [] and got.requested == 2
     assert http.calls[0] == (fred.FREDGRAPH_URL, {"id": "DFF", "cosd": "2025-01-01",
                                                   "coed": "2025-01-02"})

@@ -75,6 +75,8 @@ class FakeResponse:
 FRED_CSV = {  # the fake ignores cosd/coed: a day after as_of comes back too
     "DFF": "observation_date,DFF\n2025-01-06,4.33\n2025-01-07,4.33\n2025-01-08,4.33\n",
     "DGS2": "observation_date,DGS2\n2025-01-06,4.29\n2025-01-07,.\n2025-01-08,4.31\n",
+    "DFEDTARU": "observation_date,DFEDTARU\n2025-01-06,4.50\n2025-01-07,4.50\n",
+    "DFEDTARL": "observation_date,DFEDTARL\n2025-01-06,4.25\n2025-01-07,4.25\n",
 }
 
 
@@ -169,7 +171,7 @@ def test_a_full_day_from_every_provider():
                           sleep=lambda s: None, now=AFTER_CLOSE)
     assert data.name == "live"
     assert set(data.frames) == {"prices", "fundamentals", "attention", "rates", "universe",
-                                "pairs", "ingest_log", "restatements"}
+                                "pairs", "ingest_log", "restatements", "fomc_calendar"}
     # prices: universe + pair series, nothing later than as_of; nothing stored, so a first
     # load: index/ETF/future series from 99 years back (all Yahoo has), equities 3 years
     prices = data.frames["prices"]
@@ -187,7 +189,12 @@ def test_a_full_day_from_every_provider():
     assert set(fundamentals["as_of"]) == {pd.Timestamp(AS_OF)}
     # rates: Yahoo closes + FRED; rows after as_of and '.' dropped
     rates = data.frames["rates"]
-    assert set(rates["series"]) == {"ZQ=F", "^IRX", "DFF", "DGS2"}
+    contracts = ["ZQF25.CBT", "ZQG25.CBT", "ZQH25.CBT", "ZQJ25.CBT", "ZQK25.CBT", "ZQM25.CBT",
+                 "ZQN25.CBT", "ZQQ25.CBT", "ZQU25.CBT", "ZQV25.CBT", "ZQX25.CBT", "ZQZ25.CBT"]
+    assert set(rates["series"]) == {"ZQ=F", "^IRX", "DFF", "DGS2", "DFEDTARU", "DFEDTARL", *contracts}
+    # the contract months ride the batched price download: no download call of their own
+    assert {t for tickers, _ in yf.calls for t in tickers} >= set(contracts)
+    assert len(yf.calls) == len({kw["start"] for _, kw in yf.calls})  # one call per window start
     assert rates["date"].max() == pd.Timestamp(AS_OF)
     assert rates[rates["series"] == "DGS2"]["date"].tolist() == [pd.Timestamp("2025-01-06")]
     # attention: the one article, nothing after as_of
@@ -229,11 +236,27 @@ def test_failures_are_logged_and_a_large_share_raises():
 
 def test_rate_series_failures_count_against_rates_and_degrade_with_a_note():
     data = live.load_live(AS_OF, universe=UNIVERSE, http=FakeHttp(), sleep=lambda s: None,
-                          yf_module=fake_yf(missing={"^IRX"}), now=AFTER_CLOSE)
+                          yf_module=fake_yf(missing={"^IRX"}), now=AFTER_CLOSE,
+                          contract_months=0, fred_series=("DFF", "DGS2"))
     assert "rates: 3 of 4 delivered" in data.notes
     over = [n for n in data.notes if n.startswith("rates: over the allowed failure share")]
     assert len(over) == 1 and "25% of rates failed (1 of 4" in over[0]
     assert set(data.get("rates")["series"]) == {"ZQ=F", "DFF", "DGS2"}  # what arrived is kept
+
+
+def test_a_missing_contract_month_is_a_rates_failure_naming_it_not_a_failed_day():
+    gone = {"ZQN25.CBT", "ZQQ25.CBT", "ZQU25.CBT", "ZQV25.CBT"}  # 4 of 18 rates: over 20%
+    data = live.load_live(AS_OF, universe=UNIVERSE, http=FakeHttp(), sleep=lambda s: None,
+                          yf_module=fake_yf(missing=gone), now=AFTER_CLOSE)
+    log = data.frames["ingest_log"]
+    mine = log[log["item"].isin(gone)]
+    assert set(mine["dataset"]) == {"rates"} and set(mine["status"]) == {MISSING}
+    assert mine.set_index("item").loc["ZQN25.CBT", "reason"].endswith(
+        "(fed funds contract month Jul 2025: its FOMC meeting is unpriced today)")
+    assert any(n.startswith("rates: over the allowed failure share") for n in data.notes)
+    got = set(data.get("rates")["series"])
+    assert not got & gone and {"ZQF25.CBT", "ZQZ25.CBT", "DFF"} <= got
+    assert not data.get("prices")["ticker"].str.endswith(".CBT").any()  # rates only
 
 
 def test_prices_over_the_share_still_fail_the_source():

@@ -22,7 +22,7 @@ from scout_pipeline.sources.sample import PLANTED, load_sample, planted
 
 AS_OF = dt.date(2025, 8, 14)  # a Thursday session
 AS_OF_TS = pd.Timestamp(AS_OF)
-DATASETS = ["prices", "fundamentals", "attention", "rates", "universe", "pairs"]
+DATASETS = ["prices", "fundamentals", "attention", "rates", "universe", "pairs", "fomc_calendar"]
 
 
 @pytest.fixture(scope="module")
@@ -398,8 +398,11 @@ def test_planted_breakouts(data, prices):
 # ----------------------------------------------------------------------------- d) rates
 
 def test_planted_rate_shift(data, prices):
-    rates = data.get("rates").pivot(index="date", columns="series", values="value").sort_index()
-    assert set(rates.columns) == {"ZQ=F", "^IRX", "DFF", "DGS2"}
+    frame = data.get("rates")
+    rates = (frame[~frame["series"].str.endswith(".CBT")]
+             .pivot(index="date", columns="series", values="value").sort_index())
+    assert set(rates.columns) == {"ZQ=F", "^IRX", "DFF", "DGS2", "DFEDTARL", "DFEDTARU"}
+    assert (rates["DFEDTARL"].iloc[-60:] == 4.25).all() and (rates["DFEDTARU"].iloc[-60:] == 4.50).all()
     assert rates.index[0] <= AS_OF_TS - pd.DateOffset(years=2)
     assert set(rates.index) <= set(prices["date"].unique())
     assert rates.notna().all().all()
@@ -414,6 +417,27 @@ def test_planted_rate_shift(data, prices):
         assert s.iloc[-1] < s.iloc[-6] < s.iloc[-21], series
         assert 0 < s.min() and s.max() < 8, series
     assert rates["DFF"].min() >= 0
+
+
+def test_planted_fomc_calendar_and_contract_months(data):
+    from scout_pipeline.sources import fomc, sample_fomc
+
+    cal = data.get("fomc_calendar")
+    meetings = [d.date() for d in cal["meeting_date"]]
+    assert all(d.weekday() == 2 for d in meetings)                      # Wednesdays
+    assert (cal["meeting_date"] - cal["first_day"]).dt.days.eq(1).all()
+    years = pd.Series(meetings).map(lambda d: d.year)
+    assert years.value_counts().eq(8).all()                              # eight a year
+    effect = pd.Series([(d + dt.timedelta(days=1)).replace(day=1) for d in meetings])
+    assert not effect.duplicated().any()                                 # one per month
+    assert max(meetings) >= AS_OF + dt.timedelta(days=365)               # covers the horizon
+    rates = data.get("rates")
+    contracts = rates[rates["series"].str.endswith(".CBT")]
+    days = sorted(contracts["date"].unique())
+    assert len(days) == sample_fomc.CONTRACT_SESSIONS and days[-1] == AS_OF_TS
+    last = contracts[contracts["date"] == AS_OF_TS]
+    assert list(last["series"]) == fomc.contract_symbols(AS_OF)          # ZQQ25.CBT .. ZQN26.CBT
+    assert contracts["value"].between(95, 97).all()
 
 
 # ----------------------------------------------------------------------------- e) attention

@@ -12,7 +12,8 @@ from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.sources.contracts import RAW_TABLES
 
 DATASETS = tuple(RAW_TABLES)
-_DATE_COLUMN = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}
+_DATE_COLUMN = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date",
+                "fomc_calendar": "meeting_date"}
 
 
 MAX_SOURCE_RETRIES = 2
