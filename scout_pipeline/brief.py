@@ -106,7 +106,10 @@ def _figure():
 def _save(plt, fig, path: Path, title: str, synthetic: bool) -> None:
     fig.suptitle(title + ("  [synthetic sample data]" if synthetic else ""), fontsize=11)
     fig.tight_layout()
-    fig.savefig(path)
+    from scout_pipeline import safe_write
+
+    with safe_write.replacing(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
 
 
@@ -340,6 +343,8 @@ def render(warehouse: Path, out_root: Path | None = None) -> Brief:
         con.close()
     markdown = to_markdown(as_of, source, facts, charts, fallback)
     md_path, html_path = out / "brief.md", out / "brief.html"
-    md_path.write_text(markdown)
-    html_path.write_text(to_html(as_of, source, facts, charts, fallback))
+    from scout_pipeline import safe_write
+
+    safe_write.write_text(md_path, markdown)
+    safe_write.write_text(html_path, to_html(as_of, source, facts, charts, fallback))
     return Brief(dt.date.fromisoformat(as_of), source, out, markdown, html_path, md_path, charts)
