@@ -103,10 +103,14 @@ def _say_repaired(command: str, held) -> None:
         print(f"{command}: {held.repaired}", flush=True)
 
 
-def _dagster_storage_failure(command: str, warehouse: Path) -> int | None:
-    """After Dagster raised: exit 1 with one line when its storage is what is damaged."""
-    from scout_pipeline import dagster_storage
+def _dagster_storage_failure(command: str, warehouse: Path, exc: Exception | None = None) -> int | None:
+    """After Dagster raised: exit 1 with one line when a full disk or its damaged storage
+    is the cause."""
+    from scout_pipeline import dagster_storage, disk
 
+    if full := disk.full(warehouse, str(exc or "")):
+        print(f"{command}: {full}", file=sys.stderr)
+        return EXIT_FAILED
     found = dagster_storage.damaged(warehouse)
     if not found:
         return None
@@ -142,8 +146,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except lock.BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
-    except Exception:
-        failed = _dagster_storage_failure("scout run", warehouse)
+    except Exception as exc:
+        failed = _dagster_storage_failure("scout run", warehouse, exc)
         if failed is None:
             raise
         return failed
