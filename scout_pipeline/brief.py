@@ -72,10 +72,25 @@ CHART_TEXT_MAX = 80  # a chart title or legend entry; longer text is clipped
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!$])")  # $: math in GitHub-style renderers
 
 
+# Unicode bidirectional controls (embeddings, overrides, isolates, marks): a name holding
+# U+202E shows its text reversed ("Trojan Source"), so rendered text never carries them.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def no_bidi(value) -> str:
+    """Data as text without bidirectional control characters (stored values keep them)."""
+    return _BIDI.sub("", str(value))
+
+
+def html_text(value) -> str:
+    return html.escape(no_bidi(value))
+
+
 def md_text(value) -> str:
-    """Data as one line of literal markdown text: line breaks flattened, and every character
-    that could start markup (emphasis, links, HTML, tables, headings, math) backslash-escaped."""
-    text = " ".join(str(value).splitlines())
+    """Data as one line of literal markdown text: line breaks flattened, bidi controls
+    removed, and every character that could start markup (emphasis, links, HTML, tables,
+    headings, math) backslash-escaped."""
+    text = " ".join(no_bidi(value).splitlines())
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return re.sub(r"^(\s*)([-+=]|\d+[.)])", r"\1\\\2", text)  # no list or heading at line start
 
@@ -83,7 +98,7 @@ def md_text(value) -> str:
 def chart_text(value) -> str:
     """Data as matplotlib text: one line, clipped, `$` escaped (mathtext would parse it,
     and a stray `\\frac` or `^` raises)."""
-    text = " ".join(str(value).split())
+    text = " ".join(no_bidi(value).split())
     if len(text) > CHART_TEXT_MAX:
         text = text[:CHART_TEXT_MAX - 1] + "…"
     return text.replace("$", r"\$")
@@ -292,25 +307,25 @@ def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fa
 
 
 def to_html(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallback: str | None) -> str:
-    parts = [f"<h1>Trend Scout daily brief — {html.escape(str(as_of))}</h1>"]
+    parts = [f"<h1>Trend Scout daily brief — {html_text(str(as_of))}</h1>"]
     if source == "sample":
-        parts.append(f'<p class="banner">{html.escape(SYNTHETIC_BANNER)}</p>')
-    parts.append(f"<p class=src>Source: <code>{html.escape(source)}</code></p>")
+        parts.append(f'<p class="banner">{html_text(SYNTHETIC_BANNER)}</p>')
+    parts.append(f"<p class=src>Source: <code>{html_text(source)}</code></p>")
     for row in facts.itertuples():
-        parts.append(f"<h2>{html.escape(row.section.replace('_', ' ').capitalize())}</h2>"
-                     f"<p><b>{html.escape(str(row.headline))}</b></p>")
+        parts.append(f"<h2>{html_text(row.section.replace('_', ' ').capitalize())}</h2>"
+                     f"<p><b>{html_text(str(row.headline))}</b></p>")
         if isinstance(row.detail, str) and row.detail:
-            parts.append(f"<p>{html.escape(row.detail)}</p>")
+            parts.append(f"<p>{html_text(row.detail)}</p>")
     if facts.empty and fallback:
-        parts.append(f"<h2>Rotation</h2><p><b>{html.escape(fallback)}</b></p>")
+        parts.append(f"<h2>Rotation</h2><p><b>{html_text(fallback)}</b></p>")
     for chart in charts:
         data = base64.b64encode(chart.path.read_bytes()).decode()
-        parts.append(f'<figure><img alt="{html.escape(chart.title)}" src="data:image/png;base64,{data}">'
-                     f"<figcaption>{html.escape(chart.title)}</figcaption></figure>")
+        parts.append(f'<figure><img alt="{html_text(chart.title)}" src="data:image/png;base64,{data}">'
+                     f"<figcaption>{html_text(chart.title)}</figcaption></figure>")
     style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
              ".banner{background:#fdebd0;border:2px solid #d35400;padding:.6em;font-weight:bold}"
              "img{max-width:100%}figure{margin:1.5em 0}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Trend Scout brief {html.escape(str(as_of))}</title>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Trend Scout brief {html_text(str(as_of))}</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
 
