@@ -51,6 +51,7 @@ class Result:
     one_line: bool = True  # stderr's message: one line, cause named, no traceback
     unchanged: bool | None = None  # published + Parquet + store byte-identical (None: n/a)
     rows_lost: int = 0
+    published: str = ""  # after the case: the previous build, the clean run's new one, or another
     checks: dict[str, bool] = field(default_factory=dict)
     skipped: str = ""
     stderr: str = ""
@@ -129,14 +130,15 @@ class Bench:
         return seconds
 
     @contextlib.contextmanager
-    def scene(self, root: Path | None = None):
+    def scene(self, root: Path | None = None, without_dagster: bool = False):
         """A copy of the baseline warehouse (under `root`, e.g. a small tmpfs) and of the
         snapshot (always on the work disk) for one case."""
         n = len(self.results)
         case, snap = (root or self.work) / f"case-{n}", self.work / f"snap-{n}"
         case.mkdir(parents=True, exist_ok=True)
         wh = case / "wh"
-        shutil.copytree(self.base, wh, symlinks=True)
+        shutil.copytree(self.base, wh, symlinks=True,
+                        ignore=(lambda d, names: ["dagster"] if Path(d) == self.base else []) if without_dagster else None)
         shutil.copytree(self.snap, snap)
         try:
             yield wh, snap
@@ -161,6 +163,8 @@ class Bench:
                 r.one_line = r.one_line and len(lines) == 1
         if wh is not None and wh.is_dir():
             after = inv.state(wh)
+            r.published = ("previous" if after.published == self.before.published else
+                           "new" if after.marts == self.new.marts else "other")
             r.rows_lost = sum(len(keys - after.raw_rows.get(t, set())) for t, keys in self.before.raw_rows.items())
             if expect == "new":
                 r.checks["new build published"] = after.marts == self.new.marts and not after.damaged
@@ -301,27 +305,35 @@ class Bench:
             r.checks = {"file left as it was": inv.digest(wh / "scout.duckdb") == before}
             self.record(r, None, code, err, s, rss, names=("cannot be read", "scout recover"))
 
-    def disk_full(self, extra_mb: float) -> None:
-        """The warehouse on a tmpfs with `extra_mb` free beyond the baseline's files."""
+    def disk_full(self, extra_mb: float, dagster_too: bool) -> None:
+        """The warehouse on a tmpfs with `extra_mb` free beyond the baseline's files; Dagster's
+        storage on it too, or on another disk (so the warehouse's own writes hit the limit)."""
         mnt = self.work / f"tmpfs-{len(self.results)}"
         mnt.mkdir()
-        need = sum(p.stat().st_size for p in self.base.rglob("*") if p.is_file() and not p.is_symlink())
-        size_kb = int(need / 1024 + extra_mb * 1024) + 64
+        files = [p for p in self.base.rglob("*") if p.is_file() and not p.is_symlink()
+                 and (dagster_too or "dagster" not in p.relative_to(self.base).parts)]
+        pages = sum(-(-p.stat().st_size // 4096) for p in files)  # tmpfs holds whole pages
+        size_kb = pages * 4 + int(extra_mb * 1024) + 64
+        where = "warehouse and Dagster storage" if dagster_too else "warehouse (Dagster storage elsewhere)"
+        label = f"disk full: {where} on a tmpfs with {extra_mb:g} MB free, scout run"
         if not _sh("mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mnt)):
-            return self.skip("10", f"disk full: tmpfs with {extra_mb:g} MB free", "mount not permitted here")
+            return self.skip("10", label, "mount not permitted here")
         try:
-            with self.scene(root=mnt) as (wh, snap):
-                code, _, err, s, rss = self.scout(self.run_args(wh, snap), wh)
+            with self.scene(root=mnt, without_dagster=not dagster_too) as (wh, snap):
+                home = wh / "dagster"
+                if not dagster_too:
+                    home = self.work / f"home-{len(self.results)}"
+                    shutil.copytree(self.base / "dagster", home)
+                code, _, err, s, rss = self.scout(self.run_args(wh, snap), wh, home=home)
                 after = inv.state(wh)
-                r = Result("10", f"disk full: warehouse on a tmpfs with {extra_mb:g} MB free, scout run",
-                           0 if code == 0 else 1)
+                r = Result("10", label, 0 if code == 0 else 1)
                 r.checks = {"promises 1-3 hold": not inv.check_after_fault(after, self.before, self.new)}
                 r.checks["disk full named"] = code == 0 or "is full (" in err
                 self.record(r, wh, code, err, s, rss, expect="any")
                 if code != 0:  # free space as told, run again: the new build, nothing half-written
                     _sh("mount", "-o", f"remount,size={size_kb + 200 * 1024}k", str(mnt))
-                    code, _, err, s, rss = self.scout(self.run_args(wh, snap), wh)
-                    r = Result("10", f"... then with space freed, scout run", 0)
+                    code, _, err, s, rss = self.scout(self.run_args(wh, snap), wh, home=home)
+                    r = Result("10", "... then with space freed, scout run", 0)
                     r.checks = {"next run equals a clean run": not inv.check_after_recovery(inv.state(wh), self.new, wh)}
                     self.record(r, wh, code, err, s, rss, expect="new")
         finally:
@@ -439,7 +451,9 @@ def main(argv: list[str] | None = None) -> int:
             bench.out_of_calendar(["backfill", "--start", BEFORE, "--end", "9999-12-31"], "backfill --end 9999-12-31")
             bench.damaged_brief()
             for extra in (0.5, 2, 4, 8):
-                bench.disk_full(extra)
+                bench.disk_full(extra, dagster_too=True)
+            for extra in (0.25, 1, 2, 3, 4, 6, 8):
+                bench.disk_full(extra, dagster_too=False)
             for what in ("date", "series", "volume"):
                 bench.implausible(what)
             bench.label_without_vs()
@@ -451,8 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     ran = [r for r in results if not r.skipped]
     print(f"\n{len(ran)} cases run ({len(results) - len(ran)} skipped), {sum(not r.ok for r in ran)} failed, "
           f"{sum(r.rows_lost for r in ran)} raw rows lost, {time.perf_counter() - started:.0f}s")
-    print("\n| defect | case | trials | exit (expected) | message: named, no traceback | published + store "
-          "byte-identical | raw rows lost | max s | max RSS MB | ok |")
+    print("\n| defect | case | trials | exit (expected) | message names the cause, no traceback | published after: "
+          "previous / new / other | raw rows lost | max s | peak RSS MB | ok |")
     print("|---|---|---:|---|---|---|---:|---:|---:|---|")
     summary: dict[tuple[str, str], list[Result]] = {}
     for r in results:
@@ -463,8 +477,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         rs = [r for r in rs if not r.skipped]
         exits = "/".join(sorted({str(r.exit) for r in rs}))
-        unchanged = {r.unchanged for r in rs}
-        same = "n/a (publishes)" if unchanged == {None} else f"{sum(bool(r.unchanged) for r in rs)}/{len(rs)}"
+        same = " / ".join(str(sum(r.published == k for r in rs)) for k in ("previous", "new", "other"))
+        same = same if any(r.published for r in rs) else "-"
         print(f"| {defect} | {case} | {len(rs)} | {exits} ({rs[0].expected_exit}) | "
               f"{sum(r.one_line for r in rs)}/{len(rs)} | {same} | {sum(r.rows_lost for r in rs)} | "
               f"{max(r.seconds for r in rs):.1f} | {max(r.rss_mb for r in rs):.0f} | "
