@@ -5,6 +5,11 @@ drops it when that process dies, however it dies. The file also says who holds i
 id) and is emptied on a clean release, so the next holder can tell that the previous run was
 killed before it finished and clean up after it.
 
+The lock file is opened with O_NOFOLLOW and must be a regular file: a symlink planted at its
+path is never written through, and anything else found there (a link, a directory, a FIFO)
+is moved aside to `.run.lock.damaged-<time>` and replaced; junk bytes in it are read as an
+unknown holder. The holder says so (`Held.repaired`), and `scout` prints it.
+
 Re-entrant within a process: `scout run` takes the lock before Dagster starts the run, and
 the run's `scout` resource takes it again (flock locks belong to an open file, so a second
 open in the same process would otherwise conflict with the first).

@@ -20,8 +20,10 @@ def replacing(path: Path) -> Iterator[Path]:
     link); on success it is renamed over `path`, on failure removed."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()  # a leftover of a killed writer with this pid
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer that was killed
+        if not _alive(stale.name[len(path.name) + 2:-4]):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644))
     try:
         yield tmp
@@ -29,6 +31,22 @@ def replacing(path: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process that named a temporary file is still running (then it is not ours
+    to remove: `scout brief` may render while a run does)."""
+    if not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_text(path: Path, text: str) -> None:

@@ -95,3 +95,12 @@ def test_the_instance_file_is_not_written_through_a_link(tmp_path, monkeypatch):
     cli._dagster_home(tmp_path / "wh")
     assert not victim.exists()
     assert "telemetry" in (tmp_path / "wh" / "dagster" / "dagster.yaml").read_text()
+
+
+def test_a_killed_writers_temporary_file_is_removed_a_live_ones_kept(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    (tmp_path / f".brief.md.{dead}.tmp").write_text("half")
+    (tmp_path / f".brief.md.{os.getppid()}.tmp").write_text("another writer's")  # alive: not ours
+    safe_write.write_text(tmp_path / "brief.md", "# brief")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".brief.md.{os.getppid()}.tmp", "brief.md"]
