@@ -104,3 +104,20 @@ def test_a_killed_writers_temporary_file_is_removed_a_live_ones_kept(tmp_path):
     (tmp_path / f".brief.md.{os.getppid()}.tmp").write_text("another writer's")  # alive: not ours
     safe_write.write_text(tmp_path / "brief.md", "# brief")
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".brief.md.{os.getppid()}.tmp", "brief.md"]
+
+
+def test_two_processes_repairing_at_once_leave_one_lock(tmp_path):
+    """The repair runs under an flock on the warehouse directory: the second process finds
+    the first one's new lock file and takes turns on it, instead of moving it aside too."""
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    (wh / ".run.lock").mkdir()
+    code = ("import sys, time\nfrom scout_pipeline import lock\n"
+            "with lock.hold(sys.argv[1], wait=30) as held:\n"
+            "    print('repaired' if held.repaired else 'clean', flush=True); time.sleep(0.5)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(wh)], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
+    assert [p.returncode for p in procs] == [0, 0] and outs == ["clean", "repaired"]
+    assert len([p for p in wh.iterdir() if p.name.startswith(".run.lock.damaged-")]) == 1
+    assert (wh / ".run.lock").read_text() == "{}"
