@@ -129,6 +129,9 @@ class Matrix:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (argv if argv is not None else sys.argv[1:])[:1] == ["hostile"]:  # hostile inputs: reliability/hostile.py
+        from reliability import hostile
+        return hostile.main((argv if argv is not None else sys.argv[1:])[1:])
     parser = argparse.ArgumentParser(prog="python -m reliability", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3, help="runs per fault point (default 3)")

@@ -73,10 +73,25 @@ CHART_TEXT_MAX = 80  # a chart title or legend entry; longer text is clipped
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!$])")  # $: math in GitHub-style renderers
 
 
+# Unicode bidirectional controls (embeddings, overrides, isolates, marks): a name holding
+# U+202E shows its text reversed ("Trojan Source"), so rendered text never carries them.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def no_bidi(value) -> str:
+    """Data as text without bidirectional control characters (stored values keep them)."""
+    return _BIDI.sub("", str(value))
+
+
+def html_text(value) -> str:
+    return html.escape(no_bidi(value))
+
+
 def md_text(value) -> str:
-    """Data as one line of literal markdown text: line breaks flattened, and every character
-    that could start markup (emphasis, links, HTML, tables, headings, math) backslash-escaped."""
-    text = " ".join(str(value).splitlines())
+    """Data as one line of literal markdown text: line breaks flattened, bidi controls
+    removed, and every character that could start markup (emphasis, links, HTML, tables,
+    headings, math) backslash-escaped."""
+    text = " ".join(no_bidi(value).splitlines())
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return re.sub(r"^(\s*)([-+=]|\d+[.)])", r"\1\\\2", text)  # no list or heading at line start
 
@@ -84,7 +99,7 @@ def md_text(value) -> str:
 def chart_text(value) -> str:
     """Data as matplotlib text: one line, clipped, `$` escaped (mathtext would parse it,
     and a stray `\\frac` or `^` raises)."""
-    text = " ".join(str(value).split())
+    text = " ".join(no_bidi(value).split())
     if len(text) > CHART_TEXT_MAX:
         text = text[:CHART_TEXT_MAX - 1] + "…"
     return text.replace("$", r"\$")
@@ -107,7 +122,10 @@ def _figure():
 def _save(plt, fig, path: Path, title: str, synthetic: bool) -> None:
     fig.suptitle(title + ("  [synthetic sample data]" if synthetic else ""), fontsize=11)
     fig.tight_layout()
-    fig.savefig(path)
+    from scout_pipeline import safe_write
+
+    with safe_write.replacing(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
 
 
@@ -411,27 +429,27 @@ def to_markdown(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fa
 
 
 def to_html(as_of, source: str, facts: pd.DataFrame, charts: list[Chart], fallback: str | None) -> str:
-    parts = [f"<h1>Trend Scout daily brief — {html.escape(str(as_of))}</h1>"]
+    parts = [f"<h1>Trend Scout daily brief — {html_text(str(as_of))}</h1>"]
     if source == "sample":
-        parts.append(f'<p class="banner">{html.escape(SYNTHETIC_BANNER)}</p>')
-    parts.append(f"<p class=src>Source: <code>{html.escape(source)}</code></p>")
+        parts.append(f'<p class="banner">{html_text(SYNTHETIC_BANNER)}</p>')
+    parts.append(f"<p class=src>Source: <code>{html_text(source)}</code></p>")
     for row in facts.itertuples():
-        parts.append(f"<h2>{html.escape(row.section.replace('_', ' ').capitalize())}</h2>"
-                     f"<p><b>{html.escape(str(row.headline))}</b></p>")
+        parts.append(f"<h2>{html_text(row.section.replace('_', ' ').capitalize())}</h2>"
+                     f"<p><b>{html_text(str(row.headline))}</b></p>")
         if isinstance(row.detail, str) and row.detail:
-            parts.append(f"<p>{html.escape(row.detail)}</p>")
+            parts.append(f"<p>{html_text(row.detail)}</p>")
         if isinstance(getattr(row, "what_followed", None), str):
-            parts.append(f"<p>{html.escape(row.what_followed)}</p>")
+            parts.append(f"<p>{html_text(row.what_followed)}</p>")
     if facts.empty and fallback:
-        parts.append(f"<h2>Rotation</h2><p><b>{html.escape(fallback)}</b></p>")
+        parts.append(f"<h2>Rotation</h2><p><b>{html_text(fallback)}</b></p>")
     for chart in charts:
         data = base64.b64encode(chart.path.read_bytes()).decode()
-        parts.append(f'<figure><img alt="{html.escape(chart.title)}" src="data:image/png;base64,{data}">'
-                     f"<figcaption>{html.escape(chart.title)}</figcaption></figure>")
+        parts.append(f'<figure><img alt="{html_text(chart.title)}" src="data:image/png;base64,{data}">'
+                     f"<figcaption>{html_text(chart.title)}</figcaption></figure>")
     style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
              ".banner{background:#fdebd0;border:2px solid #d35400;padding:.6em;font-weight:bold}"
              "img{max-width:100%}figure{margin:1.5em 0}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Trend Scout brief {html.escape(str(as_of))}</title>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Trend Scout brief {html_text(str(as_of))}</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
 
@@ -465,6 +483,8 @@ def render(warehouse: Path, out_root: Path | None = None) -> Brief:
         con.close()
     markdown = to_markdown(as_of, source, facts, charts, fallback)
     md_path, html_path = out / "brief.md", out / "brief.html"
-    md_path.write_text(markdown)
-    html_path.write_text(to_html(as_of, source, facts, charts, fallback))
+    from scout_pipeline import safe_write
+
+    safe_write.write_text(md_path, markdown)
+    safe_write.write_text(html_path, to_html(as_of, source, facts, charts, fallback))
     return Brief(dt.date.fromisoformat(as_of), source, out, markdown, html_path, md_path, charts)

@@ -17,8 +17,29 @@ def _xnys():
     return xcals.get_calendar("XNYS", start=_FIRST)
 
 
+class OutOfCalendar(ValueError):
+    """A day outside the sessions the NYSE calendar knows (1990 to about a year ahead)."""
+
+
 def _ts(day: dt.date | str) -> pd.Timestamp:
     return pd.Timestamp(day).normalize().tz_localize(None)
+
+
+def bounds() -> tuple[dt.date, dt.date]:
+    """The first and last day the calendar holds sessions for."""
+    cal = _xnys()
+    return cal.first_session.date(), cal.last_session.date()
+
+
+def check_in_range(*days: dt.date | str) -> None:
+    """Raise OutOfCalendar naming the day and the range, instead of the calendar library's
+    overflow or out-of-bounds traceback (e.g. for 1700-01-01 or 9999-12-31)."""
+    first, last = bounds()
+    for day in days:
+        d = pd.Timestamp(day).date() if isinstance(day, (str, dt.datetime)) else day
+        if not first <= d <= last:
+            raise OutOfCalendar(f"{d.isoformat()} is outside the NYSE calendar the pipeline knows "
+                                f"({first.isoformat()} to {last.isoformat()}); pick a day in that range")
 
 
 def is_session(day: dt.date | str) -> bool:
@@ -27,12 +48,14 @@ def is_session(day: dt.date | str) -> bool:
 
 def sessions(start: dt.date | str, end: dt.date | str) -> list[dt.date]:
     """NYSE sessions from start to end, both inclusive."""
+    check_in_range(start, end)
     idx = _xnys().sessions_in_range(_ts(start), _ts(end))
     return [d.date() for d in idx]
 
 
 def previous_session(day: dt.date | str) -> dt.date:
     """The session on or before `day`."""
+    check_in_range(day)
     return _xnys().date_to_session(_ts(day), direction="previous").date()
 
 

@@ -29,7 +29,9 @@ def _dagster_home(warehouse: Path) -> Path:
         home = warehouse / "dagster"
         home.mkdir(parents=True, exist_ok=True)
         if not (home / "dagster.yaml").exists():
-            (home / "dagster.yaml").write_text(_INSTANCE_YAML)
+            from scout_pipeline import safe_write
+
+            safe_write.write_text(home / "dagster.yaml", _INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home.resolve())
     return home
 
@@ -75,8 +77,52 @@ def _one_family(args: argparse.Namespace, warehouse: Path) -> int | None:
     return None
 
 
+def _unusable_warehouse(command: str, warehouse: Path) -> int | None:
+    """Exit 2 with one line when --warehouse cannot hold a warehouse (a file; a directory
+    that cannot be created or written, e.g. a read-only mount); None when it can."""
+    problem = None
+    if warehouse.exists() and not warehouse.is_dir():
+        problem = f"--warehouse {warehouse} is a file, not a directory; pass a directory (it is created if missing)"
+    else:
+        try:
+            warehouse.mkdir(parents=True, exist_ok=True)
+            probe = warehouse / f".write-probe.{os.getpid()}"
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+            probe.unlink()
+        except OSError as exc:
+            problem = (f"warehouse {warehouse} is not writable ({exc.strerror}); a run writes its files "
+                       "there: make it writable or pass another --warehouse")
+    if problem is None:
+        return None
+    print(f"{command}: {problem}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _say_repaired(command: str, held) -> None:
+    if held.repaired:
+        print(f"{command}: {held.repaired}", flush=True)
+
+
+def _dagster_storage_failure(command: str, warehouse: Path, exc: Exception | None = None) -> int | None:
+    """After Dagster raised: exit 1 with one line when a full disk or its damaged storage
+    is the cause."""
+    from scout_pipeline import dagster_storage, disk
+
+    if full := disk.full(warehouse, str(exc or "")):
+        print(f"{command}: {full}", file=sys.stderr)
+        return EXIT_FAILED
+    found = dagster_storage.damaged(warehouse)
+    if not found:
+        return None
+    print(f"{command}: {dagster_storage.explain(found)}", file=sys.stderr)
+    return EXIT_FAILED
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     warehouse = Path(args.warehouse).expanduser().resolve()
+    unusable = _unusable_warehouse(f"scout {args.command}", warehouse)
+    if unusable is not None:
+        return unusable
     refused = _one_family(args, warehouse)
     if refused is not None:
         return refused
@@ -93,12 +139,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"scout run: source={args.source} as_of={as_of} warehouse={warehouse}", flush=True)
     started = time.perf_counter()
     try:
-        with lock.hold(warehouse, wait=lock.BRIEF_WAIT, command=f"scout {args.command}"):
+        with lock.hold(warehouse, wait=lock.BRIEF_WAIT, command=f"scout {args.command}") as held:
+            _say_repaired("scout run", held)
             result = execute(args.source, as_of.isoformat(), warehouse, overrides,
                              history_start=getattr(args, "history_start", "") or "")
     except lock.BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except Exception as exc:
+        failed = _dagster_storage_failure("scout run", warehouse, exc)
+        if failed is None:
+            raise
+        return failed
     elapsed = time.perf_counter() - started
     if result.success:
         print(report.success_summary(result, warehouse, elapsed))
@@ -117,7 +169,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     except ValueError:
         print("scout backfill: --start and --end must be dates (YYYY-MM-DD)", file=sys.stderr)
         return EXIT_USAGE
-    days = calendar.sessions(start, end)
+    try:
+        days = calendar.sessions(start, end)
+    except calendar.OutOfCalendar as exc:
+        print(f"scout backfill: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if not days:
         print(f"scout backfill: no NYSE session between {start} and {end}", file=sys.stderr)
         return EXIT_USAGE
@@ -154,15 +210,24 @@ def cmd_recover(args: argparse.Namespace) -> int:
     if not root.is_dir():
         print(f"scout recover: no warehouse directory at {root}", file=sys.stderr)
         return EXIT_USAGE
+    unusable = _unusable_warehouse("scout recover", root)
+    if unusable is not None:
+        return unusable
     wh = Warehouse(root)
     try:
-        with lock.hold(wh.root, wait=lock.BRIEF_WAIT, command="scout recover"):
+        with lock.hold(wh.root, wait=lock.BRIEF_WAIT, command="scout recover") as held:
+            _say_repaired("scout recover", held)
             outcome = recovery.recover(wh, rebuild=args.rebuild, say=lambda line: print(f"scout recover: {line}", flush=True))
     except lock.BusyError as exc:
         print(f"scout recover: {exc}", file=sys.stderr)
         return EXIT_BUSY
     except StoreError as exc:
         print(f"scout recover: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    from scout_pipeline import dagster_storage
+
+    if found := dagster_storage.damaged(root):
+        print(f"scout recover: {dagster_storage.explain(found)}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
@@ -202,21 +267,39 @@ def cmd_brief(args: argparse.Namespace) -> int:
         published = warehouse / "scout.duckdb"
         current = None
         if published.exists():
-            con = duckdb.connect(str(published), read_only=True)
-            current = brief.run_info(con).get("as_of")
-            con.close()
+            try:
+                con = duckdb.connect(str(published), read_only=True)
+                current = brief.run_info(con).get("as_of")
+                con.close()
+            except duckdb.Error as exc:
+                print(f"scout brief: {_damaged_published(published, exc)}", file=sys.stderr)
+                return EXIT_FAILED
         if current != args.as_of:
             print(f"scout brief: no brief for {args.as_of} in {warehouse / 'briefs'}; "
                   f"run `scout run --as-of {args.as_of}` first", file=sys.stderr)
             return EXIT_FAILED
+    import duckdb
+
     try:
         result = brief.render(warehouse)
     except brief.BriefError as exc:
         print(f"scout brief: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except duckdb.Error as exc:
+        print(f"scout brief: {_damaged_published(warehouse / 'scout.duckdb', exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # briefs/ not writable, disk full
+        print(f"scout brief: cannot write the brief: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return EXIT_FAILED
     print(result.markdown)
     print(f"\n(HTML: {result.html_path})")
     return EXIT_OK
+
+
+def _damaged_published(path: Path, exc: Exception) -> str:
+    first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+    return (f"{path} cannot be read ({first}); it is damaged or not a DuckDB file: `scout recover` "
+            "checks it, and the next successful `scout run` replaces it")
 
 
 def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,

@@ -162,6 +162,10 @@ def failure_summary(result, warehouse: Path, elapsed: float) -> str:
                 error = error.cause
             if error is not None:
                 lines.append(f"Run failed before its steps: {shown(error.message.strip(), limit=None)}")
+    from scout_pipeline import disk
+
+    if full := disk.full(warehouse, "\n".join(lines)):  # the cause, on one line, whatever step it hit
+        lines.append(f"Disk full: {full}")
     for warning in _warnings(result):
         lines.append(f"Warning: {warning}")
     work = warehouse / "work" / f"{result.run_id}.duckdb"

@@ -230,7 +230,10 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
         faults.point("store.before_commit", dataset)
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        # A COMMIT that failed (disk full) has already ended the transaction: ROLLBACK then
+        # raises "cannot rollback - no transaction is active", which must not hide the cause.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     return int(written), int(deleted)
 

@@ -102,7 +102,7 @@ class ScoutResource(dg.ConfigurableResource):
             return
         wh = self.warehouse()
         with lock.hold(wh.root, wait=lock.BRIEF_WAIT, run_id=run.run_id) as held:
-            for line in clean_up_after_crash(context.instance, wh, held.previous):
+            for line in ([held.repaired] if held.repaired else []) + clean_up_after_crash(context.instance, wh, held.previous):
                 if context.log:
                     context.log.warning(line)
             held.previous = None  # handled

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
+import os
 import re
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +43,12 @@ IDENTIFIERS = {"ticker", "series", "pair_id", "lead", "base", "term", "source"}
 NA_STRINGS = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
               "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Largest snapshot file read (on disk, and decompressed for .csv.gz). 2 GiB is over 3x the
+# prices of the largest benchmarked universe (3,000 equities x 10 years: ~600 MB as CSV) and
+# about what pandas can parse as text in 16-32 GB of memory. Override: SCOUT_SNAPSHOT_MAX_BYTES.
+MAX_FILE_BYTES = 2 * 1024**3
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
 
 
 class SnapshotError(ValueError):
@@ -48,10 +57,67 @@ class SnapshotError(ValueError):
 
 def find_file(directory: Path, dataset: str) -> Path | None:
     found = [directory / f"{dataset}{ext}" for ext in (".csv", ".csv.gz", ".parquet")]
-    found = [p for p in found if p.exists()]
+    found = [p for p in found if p.exists() or p.is_symlink()]  # a dangling link is named, not skipped
     if len(found) > 1:
         raise SnapshotError(f"{directory}: both {found[0].name} and {found[1].name} exist; keep one")
     return found[0] if found else None
+
+
+def max_file_bytes() -> int:
+    return int(os.environ.get("SCOUT_SNAPSHOT_MAX_BYTES") or MAX_FILE_BYTES)
+
+
+class _Limited(io.RawIOBase):
+    """A read-only stream that refuses to deliver more than `limit` bytes (a .csv.gz that
+    inflates without end, a gzip bomb)."""
+
+    def __init__(self, raw, path: Path, limit: int):
+        self.raw, self.path, self.limit, self.seen = raw, path, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise SnapshotError(f"{self.path}: decompresses to more than {self.limit:,} bytes, the limit for a "
+                                "snapshot file; split it, or raise SCOUT_SNAPSHOT_MAX_BYTES")
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def open_file(path: Path):
+    """The file opened for reading, binary, after checking that it is a regular file (links
+    resolved) of at most `max_file_bytes()`. A FIFO would block the run forever while it
+    holds the warehouse lock, and a link to /dev/zero would grow without end: both are
+    refused, naming the file. The checks are made on the opened descriptor (O_NONBLOCK: a
+    FIFO does not block the open), so the file cannot be swapped between check and read."""
+    limit = max_file_bytes()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot be opened: {exc.strerror}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+        link = f" (a link to {os.path.realpath(path)})" if Path(path).is_symlink() else ""
+        raise SnapshotError(f"{path}{link}: is {kind}, not a regular file; a snapshot file must be a "
+                            "regular CSV or Parquet file")
+    if st.st_size > limit:
+        os.close(fd)
+        raise SnapshotError(f"{path}: is {st.st_size:,} bytes, over the {limit:,}-byte limit for a snapshot "
+                            "file; split it, or raise SCOUT_SNAPSHOT_MAX_BYTES")
+    os.set_blocking(fd, True)
+    handle = os.fdopen(fd, "rb")
+    if path.name.endswith(".gz"):
+        return io.BufferedReader(_Limited(gzip.GzipFile(fileobj=handle), path, limit))
+    return handle
 
 
 def _show(values) -> str:
@@ -74,7 +140,7 @@ def _lines(path: Path, mask: pd.Series) -> str:
 def _not_utf8(path: Path) -> SnapshotError | None:
     """Why a CSV that failed to parse is not text (Latin-1, UTF-16, binary junk); None when
     it is valid UTF-8. Only on the error path: it reads the whole file."""
-    with (gzip.open if path.name.endswith(".gz") else open)(path, "rb") as handle:
+    with open_file(path) as handle:
         raw = handle.read()
     try:
         raw.decode("utf-8")
@@ -87,11 +153,14 @@ def _not_utf8(path: Path) -> SnapshotError | None:
 
 def _read(path: Path) -> pd.DataFrame:
     try:
-        if path.suffix == ".parquet":
-            return pd.read_parquet(path)
-        # Everything as text first: type errors are reported per column below.
-        # Only an empty cell is absent: "NA", "None" or "null" can be a ticker or a name.
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        with open_file(path) as handle:
+            if path.suffix == ".parquet":
+                return pd.read_parquet(handle)
+            # Everything as text first: type errors are reported per column below.
+            # Only an empty cell is absent: "NA", "None" or "null" can be a ticker or a name.
+            return pd.read_csv(handle, dtype=str, keep_default_na=False, na_values=[""])
+    except SnapshotError:
+        raise
     except pd.errors.EmptyDataError as exc:
         raise SnapshotError(f"{path}: is empty (no header line)") from exc
     except Exception as exc:  # unreadable file: say which, and why when it is not text
@@ -300,7 +369,9 @@ def last_price_date(directory: str | Path) -> dt.date | None:
     if path is None:
         return None
     try:
-        frame = pd.read_parquet(path, columns=["date"]) if path.suffix == ".parquet" else pd.read_csv(path, usecols=["date"])
+        with open_file(path) as handle:
+            frame = (pd.read_parquet(handle, columns=["date"]) if path.suffix == ".parquet"
+                     else pd.read_csv(handle, usecols=["date"]))
     except Exception:  # a malformed file: the run's load names the problem (bad data, not usage)
         return None
     dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed").dropna()

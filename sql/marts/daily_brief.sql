@@ -27,12 +27,12 @@ streak AS (
           AND s.streak_days IS NOT NULL  -- before the pair's first decided session: no streak yet
     QUALIFY s.date = max(s.date) OVER ()
 ),
+-- names from the universe (the label is free text: a label without " vs " cannot be split
+-- into two names), else the ticker
 streak_named AS (
     SELECT s.*,
-           coalesce(nullif(trim(regexp_replace(split_part(s.label, ' vs ', 1), '\s*\([^)]*\)', '', 'g')), s.lead),
-                    regexp_replace(ul.name, ' Index$', ''), s.lead) AS lead_name,
-           coalesce(nullif(trim(regexp_replace(split_part(s.label, ' vs ', 2), '\s*\([^)]*\)', '', 'g')), s.base),
-                    regexp_replace(ub.name, ' Index$', ''), s.base) AS base_raw
+           coalesce(nullif(trim(regexp_replace(ul.name, ' Index$', '')), ''), s.lead) AS lead_name,
+           coalesce(nullif(trim(regexp_replace(ub.name, ' Index$', '')), ''), s.base) AS base_raw
     FROM streak s
     LEFT JOIN staging.stg_universe ul ON ul.ticker = s.lead
     LEFT JOIN staging.stg_universe ub ON ub.ticker = s.base

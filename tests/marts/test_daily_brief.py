@@ -68,6 +68,8 @@ def _load_history(con, first: int = 0):
     load(con, "prices", rows)
     load(con, "pairs", [{"pair_id": "smallcap_vs_largecap", "lead": "^RUT", "base": "^GSPC",
                          "label": "Russell 2000 vs S&P 500"}])
+    load(con, "universe", [{"ticker": "^RUT", "name": "Russell 2000 Index", "asset_type": "index"},
+                           {"ticker": "^GSPC", "name": "S&P 500 Index", "asset_type": "index"}])
 
 
 def test_full_history_finds_the_earlier_streak(con):
@@ -109,6 +111,25 @@ def test_names_from_the_universe_without_a_label(con):
     _load_pair(con, label=None)
     build_all(con, run_params(DAYS[6]))
     assert _brief(con)["rotation"]["headline"].startswith("Russell 2000 ahead of the S&P 500 for 2 sessions")
+
+
+@pytest.mark.parametrize("label", ["Small caps against large caps", "Russell vs", " vs ", "A vs B vs C"])
+def test_names_come_from_the_universe_whatever_the_label_says(con, label):
+    """Issue 14.13: a label without " vs " (or with an odd one) left a blank name
+    ("…ahead of the  for 2 sessions"); the label is shown whole in the detail only."""
+    _load_pair(con, label=label)
+    build_all(con, run_params(DAYS[6]))
+    rotation = _brief(con)["rotation"]
+    assert rotation["headline"].startswith("Russell 2000 ahead of the S&P 500 for 2 sessions")
+    assert rotation["detail"].startswith(f"{label} (^RUT vs ^GSPC) on {DAYS[6]}: Russell 2000 +1.00%, S&P 500 +0.00%")
+
+
+def test_names_fall_back_to_the_ticker(con):
+    _load_pair(con)
+    load(con, "universe", [{"ticker": "^RUT", "name": "  ", "asset_type": "index"},
+                           {"ticker": "^GSPC", "asset_type": "index"}])
+    build_all(con, run_params(DAYS[6]))
+    assert _brief(con)["rotation"]["headline"].startswith("^RUT ahead of ^GSPC for 2 sessions")
 
 
 def test_empty_inputs_keep_their_sections(con):

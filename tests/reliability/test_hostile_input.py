@@ -183,6 +183,23 @@ def test_markdown_and_chart_text_escape_what_would_be_markup():
     assert len(brief.chart_text(LONG)) == brief.CHART_TEXT_MAX
 
 
+BIDI = "\u202e\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_never_reach_the_rendered_brief():
+    """Issue 14.13: a right-to-left override in a name shows the rest of the line reversed in
+    brief.html/md (and a chart); rendering drops every bidi control, the text stays."""
+    name = "Evil\u202eCorp\u2066x\u2069 \u200fInc"
+    facts = pd.DataFrame([{"section": "rotation", "headline": f"{name} ahead of the S&P 500", "detail": name + BIDI}])
+    md = brief.to_markdown(AS_OF, "snapshot:x", facts, [], None)
+    page = brief.to_html(AS_OF, "snap\u202eshot", facts, [], None)
+    for text in (md, page, brief.chart_text(name), brief.md_text(name)):
+        assert not any(ch in text for ch in BIDI), repr(text)
+    assert "**EvilCorpx Inc ahead of the S&P 500**" in md
+    assert "<b>EvilCorpx Inc ahead of the S&amp;P 500</b>" in page and "snapshot" in page
+    assert brief.no_bidi("a\u200bb 🚀 \u05d0") == "a\u200bb 🚀 \u05d0"  # zero-width, emoji, Hebrew kept
+
+
 def test_terminal_output_escapes_control_characters_and_clips():
     assert report.shown("a\x1b[31mb\x00c\u202ed\u200b") == "a\\x1b[31mb\\x00c\\u202ed\\u200b"
     assert len(report.shown(LONG)) == report.SHOWN_MAX

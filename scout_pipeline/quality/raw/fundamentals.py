@@ -10,7 +10,9 @@ NUMERIC = ("market_cap", "shares_outstanding", "forward_eps", "trailing_eps", "f
 
 # How many of the numeric fields a snapshot carries (0 = an empty row from the provider).
 ROWS_SQL = run_rows("fundamentals", extra="(" + " + ".join(
-    f"CAST({c} IS NOT NULL AS INTEGER)" for c in NUMERIC) + ") AS fields_present")
+    f"CAST({c} IS NOT NULL AS INTEGER)" for c in NUMERIC) + ") AS fields_present, "
+    # the largest absolute number in the snapshot (greatest skips nulls)
+    "greatest(" + ", ".join(f"abs({c})" for c in NUMERIC) + ") AS largest_magnitude")
 
 # One row per universe equity: does it have a snapshot recent enough to be used?
 # Only when the source delivered fundamentals at all (a missing dataset is a note, not a warning).
@@ -36,6 +38,10 @@ SUITE = Suite(
             symbol("ticker", "ticker_pattern"),
             between("as_of", high=Param("as_of"), name="snapshot_not_after_as_of",
                     doc="no snapshot dated after the run's as-of day"),
+            between("as_of", Param("min_date"), name="snapshot_date_plausible",
+                    doc="no snapshot dated before min_date"),
+            between("largest_magnitude", high=Param("max_magnitude"), name="numbers_plausible",
+                    doc="every number's absolute value <= max_magnitude"),
             *(of_type(c) for c in ("market_cap", "forward_eps", "trailing_eps", "forward_pe", "trailing_pe")),
             between("market_cap", 0, Param("max_market_cap"), strict_low=True, name="market_cap_in_range",
                     doc="0 < market_cap <= max_market_cap (USD)"),

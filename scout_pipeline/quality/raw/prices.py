@@ -43,6 +43,7 @@ SELECT ticker, date, open, high, low, close, adj_close, volume, source,
        greatest(open, close) * (1 - $ohlc_tolerance) AS max_open_close,
        least(open, close) * (1 + $ohlc_tolerance) AS min_open_close,
        least(open, high, low, adj_close) AS lowest_other_price,
+       greatest(open, high, low, close, adj_close) AS highest_price,
        prev_date,
        CASE WHEN adjusted > 0 AND prev_adjusted > 0
             THEN greatest(adjusted / prev_adjusted, prev_adjusted / adjusted) END AS one_day_move,
@@ -52,7 +53,8 @@ UNION ALL BY NAME
 SELECT ticker, date, open, high, low, close, adj_close, volume, source,
        greatest(open, close) * (1 - $ohlc_tolerance) AS max_open_close,
        least(open, close) * (1 + $ohlc_tolerance) AS min_open_close,
-       least(open, high, low, adj_close) AS lowest_other_price, TRUE AS source_duplicate
+       least(open, high, low, adj_close) AS lowest_other_price,
+       greatest(open, high, low, close, adj_close) AS highest_price, TRUE AS source_duplicate
 FROM quality.prices_duplicates WHERE run_id = $run_id
 """
 
@@ -127,8 +129,13 @@ SUITE = Suite(
             a_ge_b("min_open_close", "low", "low_not_above_open_close",
                    doc="low <= min(open, close) (to within ohlc_tolerance)"),
             between("volume", 0, name="volume_not_negative", doc="volume >= 0 where given"),
+            between("highest_price", high=Param("max_price"), name="prices_plausible",
+                    doc="open, high, low, close and adj_close <= max_price where given"),
+            between("volume", high=Param("max_volume"), name="volume_plausible",
+                    doc="volume <= max_volume where given"),
             between("date", high=Param("as_of"), name="no_session_after_as_of",
                     doc="no bar dated after the run's as-of day (point in time)"),
+            between("date", Param("min_date"), name="date_plausible", doc="no bar dated before min_date"),
             between("one_day_move", high=Param("max_one_day_move_ratio"), name="one_day_move_plausible",
                     doc="adjusted close within x/÷ max_one_day_move_ratio of the previous session's "
                         "(a split moves close, not adj_close, and passes)"),

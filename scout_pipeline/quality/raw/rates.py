@@ -60,6 +60,7 @@ SUITE = Suite(
             symbol("series", "series_pattern"),
             between("date", high=Param("as_of"), name="no_date_after_as_of",
                     doc="nothing dated after the run's as-of day (point in time)"),
+            between("date", Param("min_date"), name="date_plausible", doc="nothing dated before min_date"),
             not_null("value", severity=WARN),
             between("value", 75, 101, name="fed_funds_future_in_band", where=("is_future", "==", True),
                     doc="ZQ=F and the contract months are prices (100 - expected rate): 75..101"),
