@@ -51,6 +51,9 @@ def pair(con):
     rows = [{"ticker": "^RUT", "date": d, "close": _lead(i)} for i, d in enumerate(DAYS)]
     rows += [{"ticker": "^GSPC", "date": d, "close": _base(i)} for i, d in enumerate(DAYS)]
     load(con, "prices", rows)
+    # the brief names the series from the universe, never from the pair label
+    load(con, "universe", [{"ticker": "^RUT", "name": "Russell 2000 Index", "asset_type": "index"},
+                           {"ticker": "^GSPC", "name": "S&P 500 Index", "asset_type": "index"}])
     load(con, "pairs", [{"pair_id": "smallcap_vs_largecap", "lead": "^RUT", "base": "^GSPC",
                          "label": "Russell 2000 vs S&P 500"}])
     return con
