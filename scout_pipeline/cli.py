@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from scout_pipeline import cli_args
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 _INSTANCE_YAML = """\
@@ -77,6 +79,13 @@ def _one_family(args: argparse.Namespace, warehouse: Path) -> int | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     warehouse = Path(args.warehouse).expanduser().resolve()
+    try:  # arguments first, before any slow import: a mistake is answered at once
+        overrides = _parse_params(args.param)
+        if args.as_of:
+            cli_args.day(args.as_of, "--as-of")
+    except ValueError as exc:
+        print(f"scout {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     refused = _one_family(args, warehouse)
     if refused is not None:
         return refused
@@ -84,7 +93,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from scout_pipeline.defs.resources import resolve_as_of
 
     try:
-        overrides = _parse_params(args.param)
         as_of = resolve_as_of(args.as_of or "", args.source)
     except ValueError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
@@ -110,13 +118,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     """One run for the whole range: the source fetches from --start once, the marts hold
     every session up to --end (they keep history per date)."""
+    try:
+        start, end = cli_args.day_range(args.start, args.end)
+        _parse_params(args.param)
+    except ValueError as exc:
+        print(f"scout backfill: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from scout_pipeline import calendar
 
-    try:
-        start, end = (dt.date.fromisoformat(x) for x in (args.start, args.end))
-    except ValueError:
-        print("scout backfill: --start and --end must be dates (YYYY-MM-DD)", file=sys.stderr)
-        return EXIT_USAGE
     days = calendar.sessions(start, end)
     if not days:
         print(f"scout backfill: no NYSE session between {start} and {end}", file=sys.stderr)
@@ -127,6 +136,12 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
+    try:
+        if args.as_of:
+            cli_args.day(args.as_of, "--as-of")
+    except ValueError as exc:
+        print(f"scout snapshot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from scout_pipeline.defs.resources import resolve_as_of
     from scout_pipeline.sources import load_source
     from scout_pipeline.sources.snapshot import write_snapshot
@@ -168,6 +183,12 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    try:
+        if args.as_of:
+            args.as_of = cli_args.day(args.as_of, "--as-of").isoformat()
+    except ValueError as exc:
+        print(f"scout brief: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from scout_pipeline import brief
 
     warehouse = Path(args.warehouse).expanduser().resolve()
@@ -273,7 +294,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`scout brief | head`): not an error of ours. Point stdout at
+        # devnull so the interpreter's final flush does not raise again (Python docs, SIGPIPE).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    return code
 
 
 if __name__ == "__main__":
