@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from scout_pipeline import provenance
 from scout_pipeline.store import PUBLISHED, STORE
 
 HISTORY_SESSIONS = 260  # a year of context on the charts
@@ -323,7 +324,8 @@ def render(warehouse: Path, out_root: Path | None = None) -> Brief:
         info = run_info(con)
         as_of = info.get("as_of") or str(con.execute(
             "SELECT max(date) FROM marts.relative_strength_streaks").fetchone()[0])
-        source = info.get("source", "unknown")
+        # synthetic rows are labelled whatever loaded them (a replayed sample snapshot too)
+        source = "sample" if provenance.is_synthetic(info) else info.get("source", "unknown")
         out = (out_root or warehouse / "briefs") / as_of
         out.mkdir(parents=True, exist_ok=True)
         synthetic = source == "sample"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from scout_pipeline import cli_args
@@ -103,7 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with lock.hold(warehouse, wait=lock.BRIEF_WAIT, command=f"scout {args.command}"):
             result = execute(args.source, as_of.isoformat(), warehouse, overrides,
-                             history_start=getattr(args, "history_start", "") or "")
+                             history_start=getattr(args, "history_start", "") or "",
+                             say=lambda line: print(line, flush=True))
     except lock.BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -220,7 +223,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 
 def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,
-            history_start: str = ""):
+            history_start: str = "", say=None):
     """Run the daily job in this process against the persistent instance; returns the result.
 
     The run is the `as_of` session's partition, or, with `history_start`, one run over the
@@ -237,20 +240,30 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
         }}},
         "loggers": {"console": {"config": {"log_level": os.environ.get("SCOUT_LOG_LEVEL", "CRITICAL")}}},
     }
-    run_tags = {"scout/source": source, "scout/as_of": as_of, **(tags or {})}
+    from scout_pipeline import provenance
+
+    run_tags = {**provenance.run_tags(source, as_of, params or {}), provenance.LAUNCHED_BY_TAG: "cli",
+                **(tags or {})}
     partition = {}
     if history_start and history_start != as_of:
         run_tags.update({RANGE_START_TAG: history_start, RANGE_END_TAG: as_of})
     else:
         partition = {"partition_key": as_of}
     job = defs.resolve_job_def(DAILY_JOB)
-    return job.execute_in_process(
-        run_config=run_config,
-        instance=dg.DagsterInstance.get(),
-        raise_on_error=False,
-        tags=run_tags,
-        **partition,
-    )
+    instance, run_id = dg.DagsterInstance.get(), str(uuid.uuid4())
+    with contextlib.ExitStack() as stack:
+        if say is not None:  # a line per step as it completes, read from the run's event log
+            from scout_pipeline.progress import Progress
+
+            stack.enter_context(Progress(instance, run_id, say))
+        return job.execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=False,
+            tags=run_tags,
+            run_id=run_id,
+            **partition,
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
