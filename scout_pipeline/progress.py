@@ -17,7 +17,9 @@ def _rows(metadata: dict) -> str:
         tables = metadata["tables"].value
         return f"{len(tables)} tables, {sum(tables.values()):,} rows"
     if "charts" in metadata:
-        return f"{len(metadata['charts'].value)} charts"
+        return f"{len(metadata['charts'].value.records)} charts"
+    if "dagster/table_name" in metadata:  # a staging view: nothing stored to count
+        return "view"
     return ""
 
 
