@@ -267,19 +267,26 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scout", description="Trend Scout pipeline")
+    parser = argparse.ArgumentParser(
+        prog="scout", description="Trend Scout pipeline",
+        epilog="Exit codes: 0 ok; 1 a step or blocking check failed; 2 bad arguments (checked at once, "
+               "before Dagster loads: a malformed, pre-2000 or future --as-of, --start after --end, an "
+               "unknown --param) or a source of another family; 3 another run holds the warehouse. "
+               "A run prints one line per step as it completes (asset, rows, seconds); meta.run_info "
+               "records the source (sample whenever the rows are synthetic), --param overrides, code "
+               "version and as-of.")
     sub = parser.add_subparsers(dest="command", required=True)
     def common(p, as_of=True):
         p.add_argument("--source", default=os.environ.get("SCOUT_SOURCE", "sample"),
                        help="sample (default, offline synthetic), live, or a snapshot directory")
         if as_of:
-            p.add_argument("--as-of", help="trading day YYYY-MM-DD (default: last completed NYSE session)")
+            p.add_argument("--as-of", help="trading day YYYY-MM-DD, not in the future (default: last completed NYSE session)")
         p.add_argument("--warehouse", default=os.environ.get("SCOUT_WAREHOUSE", "warehouse"),
                        help="warehouse directory (default: ./warehouse)")
         p.add_argument("--start-over", action="store_true",
                        help="move the warehouse's files aside to previous/<time>/ first (to change the source family)")
         p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                       help="override a named threshold (see docs/marts.md)")
+                       help="override a named threshold (see docs/marts.md); recorded in meta.run_info")
 
     run = sub.add_parser("run", help="run the whole graph for one trading day")
     common(run)
