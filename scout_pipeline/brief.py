@@ -111,6 +111,18 @@ def _save(plt, fig, path: Path, title: str, synthetic: bool) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+    _shrink(path)
+
+
+def _shrink(path: Path) -> None:
+    """Line charts need few colours: a 64-colour palette PNG is about a third of the size,
+    which matters because the brief carries its charts inline (brief.html, the Dagster UI's
+    metadata, once per partition of a range run)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
 
 
 def chart_rotation(con, out: Path, synthetic: bool) -> Chart | None:
@@ -168,29 +180,29 @@ def _segment_lines(con, mart: str, column: str, label: str):
     return df, plt, fig, ax, series
 
 
-def _coverage_panel(fig, ax, df: pd.DataFrame, series: list[str]) -> None:
-    """Names covered per segment, under the P/E lines on the same dates: a P/E that moves
-    because 47 covered names became 44 is visible as such."""
+def chart_valuation(con, out: Path, synthetic: bool) -> Chart | None:
+    """Forward P/E per segment and the small-cap discount, above the names covered per
+    segment on the same dates: a P/E that moves because 47 covered names became 44 shows as
+    such."""
+    if not _has_table(con, "marts", "valuation_gap"):
+        return None
+    df = _query(con, "SELECT * FROM marts.valuation_gap WHERE segment IN ('small_cap', 'large_cap') ORDER BY as_of")
+    if df.empty:
+        return None
+    plt, fig, _ = _figure()
+    fig.clf()
     fig.set_size_inches(9, 5.6)
-    gs = fig.add_gridspec(4, 1)
-    ax.set_subplotspec(gs[:3, 0])
-    low = fig.add_subplot(gs[3, 0], sharex=ax)
+    ax, low = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    series = []
     for seg, color in SEGMENT_COLORS:
         part = df[df["segment"] == seg].tail(HISTORY_SESSIONS)
-        if not part.empty:
-            low.step(part["as_of"], part["covered"], where="post", color=color,
-                     label=f"{SEGMENT_NAMES[seg]}: names covered (of {int(part['constituents'].iloc[-1])})")
-            series.append(f"{SEGMENT_NAMES[seg]} names covered")
-    low.set_ylabel("covered", fontsize=8)
-    low.grid(alpha=0.3)
-    low.legend(loc="lower left", fontsize=7)
-
-
-def chart_valuation(con, out: Path, synthetic: bool) -> Chart | None:
-    drawn = _segment_lines(con, "valuation_gap", "forward_pe", "forward P/E")
-    if drawn is None:
-        return None
-    df, plt, fig, ax, series = drawn
+        if part.empty:
+            continue
+        ax.plot(part["as_of"], part["forward_pe"], color=color, label=f"{SEGMENT_NAMES[seg]} forward P/E")
+        series.append(f"{SEGMENT_NAMES[seg]} forward P/E")
+        low.step(part["as_of"], part["covered"], where="post", color=color,
+                 label=f"{SEGMENT_NAMES[seg]}: names covered (of {int(part['constituents'].iloc[-1])})")
+        series.append(f"{SEGMENT_NAMES[seg]} names covered")
     small = df[df["segment"] == "small_cap"].tail(HISTORY_SESSIONS)
     if small["discount_pct"].notna().any():
         ax2 = ax.twinx()
@@ -198,9 +210,12 @@ def chart_valuation(con, out: Path, synthetic: bool) -> Chart | None:
         ax2.set_ylabel("discount vs large caps, %")
         ax2.legend(loc="upper right", fontsize=8)
         series.append("Small-cap discount %")
-    ax.set_ylabel("forward P/E (Σ cap / Σ forward earnings)")
+    ax.set_ylabel("forward P/E (Σ cap / Σ forward earnings)", fontsize=9)
     ax.legend(loc="upper left", fontsize=8)
-    _coverage_panel(fig, ax, df, series)
+    ax.grid(alpha=0.3)
+    low.set_ylabel("names covered", fontsize=8)
+    low.grid(alpha=0.3)
+    low.legend(loc="center left", fontsize=7)
     path = out / "valuation.png"
     _save(plt, fig, path, "Valuation gap: small vs large caps", synthetic)
     return Chart("valuation", "Valuation gap", path, series)

@@ -149,6 +149,13 @@ def test_snapshot_of_sample_replays_to_identical_marts(home, capsys):
     files = sorted(p.name for p in (home / "a" / "parquet").glob("*.parquet"))
     assert files == sorted(p.name for p in (home / "b" / "parquet").glob("*.parquet")) and len(files) >= 5
     _live_on_a_sample_warehouse_refuses_at_once(home / "a", capsys)
+    # issue 17 defect 3: the replayed sample rows keep their synthetic label, whatever the command line
+    con = duckdb.connect(str(home / "b" / "scout.duckdb"), read_only=True)
+    info = dict(con.execute("SELECT key, value FROM meta.run_info").fetchall())
+    con.close()
+    assert (info["source"], info["synthetic"], info["snapshot"]) == ("sample", "true", str(home / "snap"))
+    replayed = (home / "b" / "briefs" / as_of / "brief.md").read_text()
+    assert "SYNTHETIC SAMPLE DATA" in replayed and "Source: sample" in replayed
     for name in files:
         a = pd.read_parquet(home / "a" / "parquet" / name)
         b = pd.read_parquet(home / "b" / "parquet" / name)

@@ -36,7 +36,4 @@ def daily_brief_report(context: dg.AssetExecutionContext, scout: ScoutResource) 
                 dg.TableColumn("kilobytes", "float"),
                 dg.TableColumn("series", "string", description="what is drawn, as the legend names it")])),
         "synthetic": result.synthetic,
-        # each chart alone too, so one can be opened from the metadata list
-        **{f"chart_{c.name}": dg.MetadataValue.md(f"![{brief.md_text(c.title)}]({brief.data_uri(c)})")
-           for c in result.charts},
     })
