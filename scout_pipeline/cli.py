@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import contextlib
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
+
+from scout_pipeline import cli_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
@@ -120,6 +123,13 @@ def _dagster_storage_failure(command: str, warehouse: Path, exc: Exception | Non
 
 def cmd_run(args: argparse.Namespace) -> int:
     warehouse = Path(args.warehouse).expanduser().resolve()
+    try:  # arguments first, before any slow import: a mistake is answered at once
+        overrides = _parse_params(args.param)
+        if args.as_of:
+            cli_args.day(args.as_of, "--as-of")
+    except ValueError as exc:
+        print(f"scout {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     unusable = _unusable_warehouse(f"scout {args.command}", warehouse)
     if unusable is not None:
         return unusable
@@ -130,7 +140,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from scout_pipeline.defs.resources import resolve_as_of
 
     try:
-        overrides = _parse_params(args.param)
         as_of = resolve_as_of(args.as_of or "", args.source)
     except ValueError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
@@ -142,7 +151,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         with lock.hold(warehouse, wait=lock.BRIEF_WAIT, command=f"scout {args.command}") as held:
             _say_repaired("scout run", held)
             result = execute(args.source, as_of.isoformat(), warehouse, overrides,
-                             history_start=getattr(args, "history_start", "") or "")
+                             history_start=getattr(args, "history_start", "") or "",
+                             say=lambda line: print(line, flush=True))
     except lock.BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -162,13 +172,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     """One run for the whole range: the source fetches from --start once, the marts hold
     every session up to --end (they keep history per date)."""
+    try:
+        start, end = cli_args.day_range(args.start, args.end)
+        _parse_params(args.param)
+    except ValueError as exc:
+        print(f"scout backfill: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from scout_pipeline import calendar
 
-    try:
-        start, end = (dt.date.fromisoformat(x) for x in (args.start, args.end))
-    except ValueError:
-        print("scout backfill: --start and --end must be dates (YYYY-MM-DD)", file=sys.stderr)
-        return EXIT_USAGE
     try:
         days = calendar.sessions(start, end)
     except calendar.OutOfCalendar as exc:
@@ -183,6 +194,12 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
+    try:
+        if args.as_of:
+            cli_args.day(args.as_of, "--as-of")
+    except ValueError as exc:
+        print(f"scout snapshot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from scout_pipeline.defs.resources import resolve_as_of
     from scout_pipeline.sources import load_source
     from scout_pipeline.sources.snapshot import write_snapshot
@@ -235,6 +252,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
 def brief_session(as_of: str) -> tuple[str, str | None]:
     """The session whose brief `--as-of DAY` means: the one `scout run --as-of DAY` builds
     (DAY, or the session before it), and a sentence saying so when it moved."""
+    import datetime as dt
+
     from scout_pipeline import calendar
     from scout_pipeline.defs.resources import resolve_as_of
 
@@ -247,6 +266,12 @@ def brief_session(as_of: str) -> tuple[str, str | None]:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    try:
+        if args.as_of:
+            args.as_of = cli_args.day(args.as_of, "--as-of").isoformat()
+    except ValueError as exc:
+        print(f"scout brief: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from scout_pipeline import brief
 
     warehouse = Path(args.warehouse).expanduser().resolve()
@@ -303,7 +328,7 @@ def _damaged_published(path: Path, exc: Exception) -> str:
 
 
 def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,
-            history_start: str = ""):
+            history_start: str = "", say=None):
     """Run the daily job in this process against the persistent instance; returns the result.
 
     The run is the `as_of` session's partition, or, with `history_start`, one run over the
@@ -320,36 +345,53 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
         }}},
         "loggers": {"console": {"config": {"log_level": os.environ.get("SCOUT_LOG_LEVEL", "CRITICAL")}}},
     }
-    run_tags = {"scout/source": source, "scout/as_of": as_of, **(tags or {})}
+    from scout_pipeline import provenance
+
+    run_tags = {**provenance.run_tags(source, as_of, params or {}), provenance.LAUNCHED_BY_TAG: "cli",
+                **(tags or {})}
     partition = {}
     if history_start and history_start != as_of:
         run_tags.update({RANGE_START_TAG: history_start, RANGE_END_TAG: as_of})
     else:
         partition = {"partition_key": as_of}
     job = defs.resolve_job_def(DAILY_JOB)
-    return job.execute_in_process(
-        run_config=run_config,
-        instance=dg.DagsterInstance.get(),
-        raise_on_error=False,
-        tags=run_tags,
-        **partition,
-    )
+    instance, run_id = dg.DagsterInstance.get(), str(uuid.uuid4())
+    with contextlib.ExitStack() as stack:
+        if say is not None:  # a line per step as it completes, read from the run's event log
+            from scout_pipeline.progress import Progress
+
+            stack.enter_context(Progress(instance, run_id, say))
+        return job.execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=False,
+            tags=run_tags,
+            run_id=run_id,
+            **partition,
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scout", description="Trend Scout pipeline")
+    parser = argparse.ArgumentParser(
+        prog="scout", description="Trend Scout pipeline",
+        epilog="Exit codes: 0 ok; 1 a step or blocking check failed; 2 bad arguments (checked at once, "
+               "before Dagster loads: a malformed, pre-2000 or future --as-of, --start after --end, an "
+               "unknown --param) or a source of another family; 3 another run holds the warehouse. "
+               "A run prints one line per step as it completes (asset, rows, seconds); meta.run_info "
+               "records the source (sample whenever the rows are synthetic), --param overrides, code "
+               "version and as-of.")
     sub = parser.add_subparsers(dest="command", required=True)
     def common(p, as_of=True):
         p.add_argument("--source", default=os.environ.get("SCOUT_SOURCE", "sample"),
                        help="sample (default, offline synthetic), live, or a snapshot directory")
         if as_of:
-            p.add_argument("--as-of", help="trading day YYYY-MM-DD (default: last completed NYSE session)")
+            p.add_argument("--as-of", help="trading day YYYY-MM-DD, not in the future (default: last completed NYSE session)")
         p.add_argument("--warehouse", default=os.environ.get("SCOUT_WAREHOUSE", "warehouse"),
                        help="warehouse directory (default: ./warehouse)")
         p.add_argument("--start-over", action="store_true",
                        help="move the warehouse's files aside to previous/<time>/ first (to change the source family)")
         p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                       help="override a named threshold (see docs/marts.md)")
+                       help="override a named threshold (see docs/marts.md); recorded in meta.run_info")
 
     run = sub.add_parser("run", help="run the whole graph for one trading day")
     common(run)
@@ -377,7 +419,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`scout brief | head`): not an error of ours. Point stdout at
+        # devnull so the interpreter's final flush does not raise again (Python docs, SIGPIPE).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    return code
 
 
 if __name__ == "__main__":

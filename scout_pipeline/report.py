@@ -25,7 +25,8 @@ def _notes(result) -> list[str]:
         meta = event.materialization.metadata
         if "notes" in meta:
             text = str(meta["notes"].value)
-            notes.extend(shown(line.lstrip("- ").strip(), limit=400) for line in text.splitlines() if line.strip())
+            # whole notes: escaped, never cut (a note cut mid-word reads as a different fact)
+            notes.extend(shown(line.lstrip("- ").strip(), limit=None) for line in text.splitlines() if line.strip())
     return list(dict.fromkeys(notes))
 
 
@@ -84,6 +85,17 @@ def headline_streak(con: duckdb.DuckDBPyConnection) -> str | None:
     return f"{label}: lead {side} {abs(days)} {sessions} running (since {start}) as of {date}; {since}"
 
 
+def brief_headline(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The brief's own rotation headline (marts.daily_brief), worded as the brief words it;
+    the streak sentence when the build has no brief mart."""
+    try:
+        row = con.execute("SELECT headline FROM marts.daily_brief WHERE section = 'rotation' "
+                          "ORDER BY as_of DESC LIMIT 1").fetchone()
+    except duckdb.CatalogException:
+        row = None
+    return row[0] if row and row[0] else headline_streak(con)
+
+
 def success_summary(result, warehouse: Path, elapsed: float) -> str:
     lines = [f"Published {warehouse / PUBLISHED} in {elapsed:.1f}s"]
     con = duckdb.connect(str(warehouse / PUBLISHED), read_only=True)
@@ -93,16 +105,18 @@ def success_summary(result, warehouse: Path, elapsed: float) -> str:
         ).fetchall()
         lines.append("Tables:")
         lines.extend(f"  {name:<40} {rows:>10,} rows" for name, rows in tables)
-        streak = headline_streak(con)
+        streak = brief_headline(con)
     finally:
         con.close()
     if streak:
-        lines.append(f"Headline: {shown(streak, limit=400)}")
+        lines.append(f"Headline: {shown(streak, limit=None)}")
     lines.append(f"Parquet: {warehouse / 'parquet'}")
-    for event in result.get_asset_materialization_events():
-        meta = event.materialization.metadata
-        if "html" in meta:
-            lines.append(f"Brief: {meta['html'].value}  (or `scout brief` in the terminal)")
+    # a range run materializes the brief once per partition, all the same file: say it once
+    briefs = dict.fromkeys(str(event.materialization.metadata["html"].value)
+                           for event in result.get_asset_materialization_events()
+                           if "html" in event.materialization.metadata)
+    for html in briefs:
+        lines.append(f"Brief: {html}  (or `scout brief` in the terminal)")
     for warning in _warnings(result):
         lines.append(f"Warning: {warning}")
     for note in _notes(result):

@@ -267,6 +267,19 @@ def sql_literal(text: str) -> str:
 # ---------------------------------------------------------------- publish
 
 
+# Parquet readers see what the DuckDB reader sees: the column comments and the build's
+# run_info, as JSON in the file's key-value metadata (pyarrow: pq.read_schema(f).metadata).
+PARQUET_KV = "{'scout.table_comment': ?, 'scout.column_comments': ?, 'scout.run_info': ?}"
+
+
+def parquet_metadata(comments: dict[str, str], run_info: dict) -> list[str]:
+    """The values bound into PARQUET_KV, in its order."""
+    import json
+
+    columns = {col: text for col, text in comments.items() if col}
+    return [comments.get("", ""), json.dumps(columns), json.dumps({k: str(v) for k, v in run_info.items()})]
+
+
 def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
             comments: dict[tuple[str, str], dict[str, str]], info: dict | None = None) -> dict[str, int]:
     """Copy `tables` (schema, name) into a new file, swap it in atomically, swap in a new
@@ -303,7 +316,9 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
                     con.execute(f'COMMENT ON COLUMN pub.{schema}.{name}."{col}" IS {sql_literal(text)}')
             counts[f"{schema}.{name}"] = con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
             if schema == "marts":
-                con.execute(f"COPY {schema}.{name} TO ? (FORMAT parquet)", [str(parquet_tmp / f"{name}.parquet")])
+                con.execute(f"COPY {schema}.{name} TO ? (FORMAT parquet, KV_METADATA {PARQUET_KV})",
+                            [str(parquet_tmp / f"{name}.parquet"),
+                             *parquet_metadata(table_comments, {"run_id": run_id, **(info or {})})])
             faults.point("publish.writing", name)
         run_info = {"run_id": run_id, **(info or {})}
         con.execute("CREATE SCHEMA pub.meta")

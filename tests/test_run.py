@@ -50,16 +50,16 @@ def test_prices_only_snapshot_builds_streaks_respects_as_of_and_is_idempotent(ho
     args = ["run", "--source", str(snap), "--as-of", "2026-01-07", "--warehouse", str(wh)]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
-    assert "marts.relative_strength_streaks" in out and "Headline: Russell 2000 vs S&P 500" in out
+    assert "marts.relative_strength_streaks" in out and "Headline: Russell 2000 " in out
     con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
     pairs, last = con.execute(
         "SELECT list(DISTINCT pair_id), max(date) FROM marts.relative_strength_streaks").fetchone()
     con.close()
     assert pairs == ["smallcap_vs_largecap"] and str(last) == "2026-01-07"
-    raw_before, published_rows = _raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")
-    assert cli.main(args) == 0  # the same day again changes nothing
+    raw_before, published_rows = _raw_tables(wh), pd.read_parquet(wh / "parquet" / "relative_strength_streaks.parquet")
+    assert cli.main(args) == 0  # the same day again changes nothing (in the data; the file names its run)
     assert _raw_tables(wh) == raw_before
-    assert _digest(wh / "parquet" / "relative_strength_streaks.parquet") == published_rows
+    pd.testing.assert_frame_equal(pd.read_parquet(wh / "parquet" / "relative_strength_streaks.parquet"), published_rows)
 
 
 def test_failing_build_leaves_published_file_byte_identical(home, capsys):
@@ -150,6 +150,13 @@ def test_snapshot_of_sample_replays_to_identical_marts(home, capsys):
     files = sorted(p.name for p in (home / "a" / "parquet").glob("*.parquet"))
     assert files == sorted(p.name for p in (home / "b" / "parquet").glob("*.parquet")) and len(files) >= 5
     _live_on_a_sample_warehouse_refuses_at_once(home / "a", capsys)
+    # issue 17 defect 3: the replayed sample rows keep their synthetic label, whatever the command line
+    con = duckdb.connect(str(home / "b" / "scout.duckdb"), read_only=True)
+    info = dict(con.execute("SELECT key, value FROM meta.run_info").fetchall())
+    con.close()
+    assert (info["source"], info["synthetic"], info["snapshot"]) == ("sample", "true", str(home / "snap"))
+    replayed = (home / "b" / "briefs" / as_of / "brief.md").read_text()
+    assert "SYNTHETIC SAMPLE DATA" in replayed and "Source: sample" in replayed
     for name in files:
         a = pd.read_parquet(home / "a" / "parquet" / name)
         b = pd.read_parquet(home / "b" / "parquet" / name)
@@ -255,9 +262,10 @@ def test_backfill_of_20_sessions_is_one_run_and_rerunning_changes_nothing(home, 
         assert len(runs) == 1
         assert runs[0].tags["dagster/asset_partition_range_start"] == "2025-12-11"
         assert runs[0].tags["dagster/asset_partition_range_end"] == "2026-01-09"
-    before = _raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")
+    # the data, not the bytes: each file's metadata names the run that wrote it (run_info)
+    before = _raw_tables(wh), pd.read_parquet(wh / "parquet" / "relative_strength_streaks.parquet")
     # marts that keep every published day get each session of the range, as its own run would
-    briefs = _digest(wh / "parquet" / "daily_brief.parquet")
+    briefs = pd.read_parquet(wh / "parquet" / "daily_brief.parquet")
     con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT count(DISTINCT as_of), min(as_of) FROM marts.daily_brief").fetchone() \
@@ -265,5 +273,6 @@ def test_backfill_of_20_sessions_is_one_run_and_rerunning_changes_nothing(home, 
     finally:
         con.close()
     assert cli.main(args) == 0
-    assert (_raw_tables(wh), _digest(wh / "parquet" / "relative_strength_streaks.parquet")) == before
-    assert _digest(wh / "parquet" / "daily_brief.parquet") == briefs
+    assert _raw_tables(wh) == before[0]
+    pd.testing.assert_frame_equal(pd.read_parquet(wh / "parquet" / "relative_strength_streaks.parquet"), before[1])
+    pd.testing.assert_frame_equal(pd.read_parquet(wh / "parquet" / "daily_brief.parquet"), briefs)

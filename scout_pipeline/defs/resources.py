@@ -115,7 +115,18 @@ class ScoutResource(dg.ConfigurableResource):
                     raise
                 raise damaged from None  # the summary shows a setup error's innermost cause
             wh.prepare_work(run.run_id, parent_run_id=run.parent_run_id)
+            self._tag_run(context.instance, run)
             yield self
+
+    def _tag_run(self, instance: "dg.DagsterInstance | None", run: "dg.DagsterRun") -> None:
+        """Give a UI or schedule run the scout/* tags `scout run` sets, so every run says
+        what it built whatever launched it."""
+        from scout_pipeline import provenance
+
+        tags = provenance.run_tags(self.source, self.as_of_date(run.tags).isoformat(), dict(self.params))
+        missing = {k: v for k, v in tags.items() if run.tags.get(k) != v}
+        if missing and instance is not None and instance.has_run(run.run_id):
+            instance.add_run_tags(run.run_id, missing)
 
     def as_of_date(self, tags: dict | None = None) -> dt.date:
         """The run's session: its partition (or the end of its partition range), else the

@@ -38,7 +38,8 @@ def test_chart_series_are_the_ones_a_reader_expects(sample_warehouse, tmp_path):
     result = brief.render(sample_warehouse, out_root=tmp_path)
     series = {c.name: c.series for c in result.charts}
     assert series["rotation"] == ["ratio", "current streak", "prior comparable streak"]
-    assert "small_cap forward P/E" in series["valuation"] and "large_cap forward P/E" in series["valuation"]
+    assert "Small caps forward P/E" in series["valuation"] and "Large caps forward P/E" in series["valuation"]
+    assert "Small caps names covered" in series["valuation"]  # a coverage drop is not read as a P/E move
     assert "MOD close" in series["cooling_breakouts"] and "MOD breakout level" in series["cooling_breakouts"]
     # the sample plants contract months: today's path across meetings vs 20 sessions earlier
     assert series["rates"] == ["implied path 2026-11-20", "implied path 2026-10-23 (20 sessions earlier)"]
@@ -122,3 +123,41 @@ def test_rates_chart_draws_the_implied_path_today_and_20_sessions_earlier(con, t
     # from today's rate (4.33) to 4.08 after May 7, then the June repricing: 3.88 now, 4.08 then
     assert drawn[today][:3] == pytest.approx([4.33, 4.08, 3.88], abs=1e-4)
     assert drawn[before][:3] == pytest.approx([4.33, 4.08, 4.08], abs=1e-4)
+
+def test_charts_sit_under_their_sections_in_text_order(sample_warehouse, tmp_path):
+    """Issue 17 (Also): each chart under the section it illustrates, in the text's order; the
+    breakout chart draws the names the text names (cooling, heating, failed), in its order."""
+    import duckdb
+
+    result = brief.render(sample_warehouse, out_root=tmp_path)
+    md = result.markdown
+    headings = [line[3:] for line in md.splitlines() if line.startswith("## ")]
+    assert "Charts" not in headings  # every chart has its section
+    for chart in result.charts:
+        section = chart.name.replace("_", " ").capitalize()
+        at, image = md.index(f"## {section}\n"), md.index(f"]({chart.path.name})")
+        following = [md.index(f"## {h}\n") for h in headings if md.index(f"## {h}\n") > at]
+        assert at < image < min(following, default=len(md)), chart.name
+    text_order = [h for h in headings if h.lower().replace(" ", "_") in {c.name for c in result.charts}]
+    assert [c.name.replace("_", " ").capitalize() for c in result.charts] == text_order
+    con = duckdb.connect(str(sample_warehouse / "scout.duckdb"), read_only=True)
+    named = con.execute("SELECT ticker, status FROM marts.cooling_breakouts WHERE status IN ('cooling', 'heating', 'failed') "
+                        "ORDER BY CASE status WHEN 'cooling' THEN 1 WHEN 'heating' THEN 2 ELSE 3 END, "
+                        "CASE WHEN status = 'cooling' THEN -pullback_pct END, ticker").fetchall()
+    detail = con.execute("SELECT headline || ' ' || detail FROM marts.daily_brief "
+                         "WHERE section = 'cooling_breakouts'").fetchone()[0]
+    con.close()
+    drawn = [s.removesuffix(" close") for s in next(c for c in result.charts if c.name == "cooling_breakouts").series
+             if s.endswith(" close")]
+    assert drawn == [t for t, _ in named][:brief.BREAKOUT_PANELS]
+    assert all(t in detail for t in drawn)  # every drawn name is one the text names
+    heating = [t for t, status in named if status == "heating"]
+    assert heating and heating[0] in drawn  # the sample's heating name, once missing from the chart
+
+
+def test_inline_markdown_carries_the_images_for_the_dagster_ui(sample_warehouse, tmp_path):
+    """Issue 17 defect 6: the markdown attached in Dagster has no relative image links."""
+    result = brief.render(sample_warehouse, out_root=tmp_path)
+    inline = result.inline_markdown
+    assert inline.count("](data:image/png;base64,") == len(result.charts) == 5
+    assert ".png)" not in inline

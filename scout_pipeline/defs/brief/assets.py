@@ -1,7 +1,5 @@
 """Brief: the daily brief (markdown, HTML, PNG charts) rendered from the published marts."""
 
-import base64
-
 import dagster as dg
 
 from scout_pipeline import brief
@@ -24,13 +22,19 @@ def daily_brief_report(context: dg.AssetExecutionContext, scout: ScoutResource) 
     result = brief.render(scout.warehouse().root)
     context.log.info(f"brief written to {result.html_path}")
     return dg.MaterializeResult(metadata={
-        "brief": dg.MetadataValue.md(result.markdown),
+        # the charts travel inside the markdown as data URIs: the UI cannot reach files
+        # beside brief.md, so relative links would render as broken images
+        "brief": dg.MetadataValue.md(result.inline_markdown),
         "html": dg.MetadataValue.path(str(result.html_path)),
         "markdown": dg.MetadataValue.path(str(result.md_path)),
-        "charts": dg.MetadataValue.json({c.name: c.series for c in result.charts}),
+        "charts": dg.MetadataValue.table(
+            records=[dg.TableRecord({"chart": c.name, "title": c.title, "file": str(c.path),
+                                     "kilobytes": round(c.path.stat().st_size / 1024, 1),
+                                     "series": "; ".join(c.series)}) for c in result.charts],
+            schema=dg.TableSchema(columns=[
+                dg.TableColumn("chart", "string", description="the brief section it illustrates"),
+                dg.TableColumn("title", "string"), dg.TableColumn("file", "string", description="the PNG"),
+                dg.TableColumn("kilobytes", "float"),
+                dg.TableColumn("series", "string", description="what is drawn, as the legend names it")])),
         "synthetic": result.synthetic,
-        # the headline charts inline, so the asset page shows them without opening files
-        **{f"chart_{c.name}": dg.MetadataValue.md(
-            f"![{brief.md_text(c.title)}](data:image/png;base64,{base64.b64encode(c.path.read_bytes()).decode()})")
-           for c in result.charts if c.name in ("rotation", "streak_outcomes", "valuation", "rates")},
     })

@@ -2,12 +2,11 @@
 
 
 import datetime as dt
-import json
 
 import dagster as dg
 
-from scout_pipeline import journal, params, store
-from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
+from scout_pipeline import journal, provenance, store
+from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS, run_window
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.transform.assets import mart_keys
 from scout_pipeline.sql_files import load_models
@@ -30,20 +29,24 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
     marts = [m for m in load_models() if m.layer == "marts"]
     with wh.connect(context.run_id) as con:  # the checked raw changes, kept beside the store
         journaled = journal.record(con, wh, context.run_id)
+        labels = provenance.row_sources(con)  # the data's label follows its rows
+    tags = context.run.tags
+    info = provenance.run_info(
+        spec=scout.source, labels=labels, as_of=scout.as_of_date(tags).isoformat(), overrides=dict(scout.params),
+        history_start=run_window(tags)[1] or scout.history_start, launched_by=provenance.launched_by(tags),
+        published_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     counts = store.publish(
         wh, context.run_id,
         tables=[(m.layer, m.name) for m in marts],
         comments={(m.layer, m.name): m.comments() for m in marts},
-        info={"as_of": scout.as_of_date(context.run.tags).isoformat(), "source": scout.source,
-              "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              # the run's parameters: the brief's charts label windows with them, not the defaults
-              "params": json.dumps(params.resolve(scout.params), sort_keys=True)},
+        info=info,
     )
     wh.discard_old_work()
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(wh.published)),
         "parquet_dir": dg.MetadataValue.path(str(wh.parquet_dir)),
         "as_of": str(scout.as_of_date(context.run.tags)),
+        "run_info": dg.MetadataValue.json(info),
         "tables": dg.MetadataValue.json(counts),
         "journal": dg.MetadataValue.json(journaled),
     })

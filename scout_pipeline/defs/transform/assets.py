@@ -7,6 +7,7 @@ from scout_pipeline import faults, run_notes
 from scout_pipeline.build import build_model
 from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
+from scout_pipeline.defs.transform.table_schema import table_metadata
 from scout_pipeline.sql_files import SqlModel, load_models
 
 
@@ -41,7 +42,7 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
         with wh.connect(context.run_id) as con:
             build_model(con, model, scout.sql_params(context.run.tags))
             faults.point("transform.after_model", model.name)
-            meta: dict = {}
+            meta: dict = table_metadata(con, model)
             if model.layer == "marts":
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
                 meta.update(_preview(con, model))
