@@ -71,9 +71,24 @@ def test_a_warehouse_without_write_permission(tmp_path, capsys):
     assert "is not writable (Permission denied)" in _one_line(capsys, "scout run: ")
 
 
+def test_a_future_day_is_refused_before_the_calendar(tmp_path, capsys):
+    """A future --as-of is answered by the argument check (before any heavy import)."""
+    code = cli.main(["run", "--as-of", "9999-12-31", "--source", "sample", "--warehouse", str(tmp_path / "wh")])
+    line = _one_line(capsys, "scout run: ")
+    assert code == USAGE
+    assert "--as-of 9999-12-31 is in the future" in line
+    assert not (tmp_path / "wh" / "store.duckdb").exists()
+
+
+def test_a_day_before_the_pipeline_starts_is_refused(tmp_path, capsys):
+    code = cli.main(["run", "--as-of", "1700-01-01", "--source", "sample", "--warehouse", str(tmp_path / "wh")])
+    line = _one_line(capsys, "scout run: ")
+    assert code == USAGE
+    assert line.endswith("--as-of 1700-01-01 is before 2000-01-03, the first day the pipeline covers")
+    assert not (tmp_path / "wh" / "store.duckdb").exists()
+
+
 @pytest.mark.parametrize("argv, day", [
-    (["run", "--as-of", "9999-12-31"], "9999-12-31"),
-    (["run", "--as-of", "1700-01-01"], "1700-01-01"),
     (["backfill", "--start", "1700-01-01", "--end", "2026-01-09"], "1700-01-01"),
     (["backfill", "--start", "2026-01-02", "--end", "9999-02-01"], "9999-02-01"),
 ])
@@ -81,8 +96,8 @@ def test_days_outside_the_calendar(tmp_path, capsys, argv, day):
     code = cli.main([*argv, "--source", "sample", "--warehouse", str(tmp_path / "wh")])
     line = _one_line(capsys, f"scout {argv[0]}: ")
     assert code == USAGE
-    assert line.endswith(f"{day} is outside the NYSE calendar the pipeline knows (1990-01-02 to "
-                         f"{__import__('scout_pipeline.calendar').calendar.bounds()[1]}); pick a day in that range")
+    # the argument check answers first (before 2000-01-03, or in the future), naming the day
+    assert day in line and ("is before 2000-01-03" in line or "is in the future" in line)
     assert not (tmp_path / "wh" / "store.duckdb").exists()
 
 
