@@ -17,6 +17,10 @@ def load_source(spec: str, as_of: dt.date, history_start: dt.date | None = None,
         from scout_pipeline.sources.sample import load_sample
 
         return load_sample(as_of)
+    if spec == "sample-daily":  # the sample market on one fixed timeline: stable day to day
+        from scout_pipeline.sources.sample_daily import load_daily_sample
+
+        return load_daily_sample(as_of)
     if spec == "live":
         from scout_pipeline.sources.live import load_live
 

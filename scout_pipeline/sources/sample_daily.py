@@ -1,0 +1,490 @@
+"""A SYNTHETIC sample market that is stable from day to day (``source='sample'``).
+
+Unlike :mod:`scout_pipeline.sources.sample` (whose planted story is anchored on the as-of day,
+so moving the day regenerates all history), this market is one fixed timeline: every session's
+random draws come from a generator seeded with ``(seed, session date)``, prices accumulate from
+a fixed epoch (``EPOCH``), and the planted situations follow a calendar that does not depend on
+the as-of day. So ``load_daily_sample(D + 1)`` repeats every row of ``load_daily_sample(D)``
+byte for byte (less the rows that leave the back of the ``years`` window) and adds the new day:
+a next-day run ingests one day, the incremental path.
+
+Planted, on ANY as-of day (a story anchored on the as-of day cannot be stable):
+a) breakouts: every ``SPACING`` sessions one small cap (they take turns) breaks out of its
+   252-session closing high on 3.2x its volume, climbs ``RISE`` sessions to ~+14%, then either
+   cools (holds above the level, >= 6% off the peak, attention down ~50%) or fails (back under
+   the level), types cycling cooling, cooling, failed. Every as-of day's 60-session window holds
+   six of them: the youngest is heating, those 25+ sessions old are two cooling and one failed.
+   No other new closing high is volume-confirmed (its volume is capped at the ticker's normal).
+b) valuation: every session the small-cap aggregate forward P/E is ``SMALL_FORWARD_PE`` and the
+   large-cap one ``LARGE_FORWARD_PE``; ~40% of the synthetic small caps lose money.
+c) streak: ^RUT beats ^GSPC for a planted run ending each ``STREAK_PERIOD`` sessions: 7 sessions,
+   9 every 4th time, 12 (the record) every 20th; no other ^RUT-ahead run exceeds 6 sessions and
+   no ^GSPC-ahead run exceeds 10.
+d) rates: DFF flat at ``DFF_LEVEL`` (target 4.25-4.50); ``ZQ=F`` implies a rate that drifts down
+   toward each synthetic FOMC meeting (the cut the market prices grows) and resets after it.
+Fundamentals of a session depend only on that session's prices; attention of a day only on
+that day's draws and the fixed breakout calendar: a day's rows never change later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from scout_pipeline.calendar import previous_session, sessions
+from scout_pipeline.sources import sample as legacy
+from scout_pipeline.sources import sample_fomc
+from scout_pipeline.sources.contracts import SourceData, columns
+from scout_pipeline.sources.defaults import default_pairs, default_universe
+
+SOURCE = "sample"
+EPOCH = dt.date(2005, 1, 3)      # prices accumulate from here; the planted calendars count from here
+SPACING = 10                     # sessions between two planted breakouts
+RISE = 10                        # sessions from a breakout to its peak
+RAMP = 20                        # sessions of base-building before a breakout
+EPISODE = 60                     # sessions an episode is shaped (the breakout window)
+TYPES = ("cooling", "cooling", "failed")
+STREAK_PERIOD = 63
+SMALL_FORWARD_PE = legacy.SMALL_FORWARD_PE
+LARGE_FORWARD_PE = legacy.LARGE_FORWARD_PE
+DFF_LEVEL = legacy.DFF_LEVEL
+N_STATE_FIXED = 15               # market, size, vol shock, 11 sectors, nudge
+
+
+def _rng(seed: int, day: dt.date, stream: int) -> np.random.Generator:
+    """The generator of one day's draws: seeded per day, so adding a day changes no other."""
+    return np.random.default_rng([seed, day.toordinal(), stream])
+
+
+def _streak_length(cycle: int) -> int:
+    return 12 if cycle % 20 == 19 else 9 if cycle % 4 == 3 else 7
+
+
+def episodes(pool: list[str], g_first: int, g_last: int) -> list[tuple[int, str, str]]:
+    """(breakout session number, ticker, type) of the planted breakouts in [g_first, g_last]
+    (session numbers count from EPOCH = 0)."""
+    out = []
+    for k in range(max(0, -(-g_first // SPACING)), g_last // SPACING + 1):
+        out.append((k * SPACING, pool[k % len(pool)], TYPES[k % len(TYPES)]))
+    return out
+
+
+def expected_statuses(as_of: dt.date, n_small: int = 60) -> dict[str, str]:
+    """The planted breakouts of `as_of`'s 60-session window whose status is certain: heating
+    until the peak, then (25+ sessions after the breakout) cooling or failed by type."""
+    end = previous_session(pd.Timestamp(as_of).date())
+    g_end = len(sessions(EPOCH, end)) - 1
+    out = {}
+    for b, ticker, kind in episodes(_pool(n_small), g_end - EPISODE + 1, g_end):
+        age = g_end - b
+        if age < RISE:
+            out[ticker] = "heating"
+        elif age >= 25:
+            out[ticker] = kind
+    return out
+
+
+def planted_tickers(as_of: dt.date, n_small: int = 60) -> set[str]:
+    """Every ticker with a planted breakout in `as_of`'s 60-session window."""
+    end = previous_session(pd.Timestamp(as_of).date())
+    g_end = len(sessions(EPOCH, end)) - 1
+    return {t for _, t, _ in episodes(_pool(n_small), g_end - EPISODE + 1, g_end)}
+
+
+def _pool(n_small: int) -> list[str]:
+    return legacy.small_tickers(n_small) + legacy.WATCHLIST_SMALL
+
+
+def _bridge(x0, x1, n, sigma, rng):
+    return legacy._bridge(x0, x1, n, sigma, rng)
+
+
+def _plant_breakout(x, b, kind, rng):
+    """Shape one ticker's log closes x around a breakout at index b (in place)."""
+    level = x[b - 252:b - RAMP].max()
+    ramp = _bridge(x[b - RAMP - 1], level + np.log(0.975), RAMP, 0.012, rng)
+    x[b - RAMP:b] = np.minimum(ramp, level + np.log(0.985))
+    x_b, x_p = level + np.log(1.04), level + np.log(1.14)
+    a = np.arange(1, RISE + 1)
+    rise = x_b + (x_p - x_b) * a / RISE + np.r_[rng.normal(0, 0.002, RISE - 1), 0.0]
+    x[b + 1:b + RISE + 1] = np.minimum(rise, np.r_[np.full(RISE - 1, x_p - 0.001), x_p])
+    p = b + RISE
+    last = b + EPISODE - 1
+    if kind == "cooling":
+        mid, end_, lo, hi = x_p + np.log(0.90), x_p + np.log(0.905), level + np.log(1.015), x_p + np.log(0.94)
+    else:
+        mid, end_, lo, hi = level + np.log(0.94), level + np.log(0.93), level + np.log(0.85), level + np.log(0.985)
+    m = b + 25
+    down = _bridge(x_p, mid, m - p, 0.008, rng)
+    x[p + 1:m + 1] = np.r_[legacy._fold(down[:-1], lo, x_p + np.log(0.985)), mid]
+    tail = _bridge(mid, end_, last - m, 0.008, rng)
+    x[m + 1:last + 1] = legacy._fold(tail, lo, hi)
+
+
+def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_large: int = 40,
+                      seed: int = 7, fundamental_sessions: int = legacy.FUNDAMENTAL_SESSIONS) -> SourceData:
+    """The stable synthetic market, `years` of sessions ending on `as_of` (or the session before)."""
+    if years < 2:
+        raise ValueError("the sample market needs at least 2 years of history")
+    if n_small < 10 or n_large < 5:
+        raise ValueError("the sample market needs n_small >= 10 and n_large >= 5")
+    as_of = pd.Timestamp(as_of).date()
+    end = previous_session(as_of)
+    start = legacy._years_before(end, years)
+    if start < EPOCH:
+        raise ValueError(f"the stable sample market starts on {EPOCH}: as-of {as_of} with {years} "
+                         f"years of history reaches before it")
+    all_days = sessions(EPOCH, end)
+    T_all = len(all_days)
+    w0 = next(i for i, d in enumerate(all_days) if d >= start)
+    days = all_days[w0:]
+    T = len(days)
+
+    smalls = legacy.small_tickers(n_small) + legacy.WATCHLIST_SMALL
+    larges = legacy.large_tickers(n_large) + legacy.WATCHLIST_LARGE
+    equities = smalls + larges
+    NS, N = len(smalls), len(equities)
+    is_small = np.arange(N) < NS
+    idx = {t: i for i, t in enumerate(equities)}
+    others = legacy.INDICES + legacy.ETFS
+    K = len(others)
+
+    # ---- static attributes (not per day: they never change)
+    st = np.random.default_rng([seed, 0])
+    sector_of = st.permutation(N) % len(legacy.SECTORS)
+    beta = np.where(is_small, st.normal(1.1, 0.2, N), st.normal(1.0, 0.2, N))
+    gamma = np.where(is_small, st.normal(1.0, 0.15, N), 0.0)
+    sig_idio = np.where(is_small, st.uniform(0.016, 0.028, N), st.uniform(0.009, 0.016, N))
+    drift = st.normal(0.0001, 0.0002, N)
+    price0 = np.where(is_small, np.exp(st.normal(np.log(12), 0.6, N)), np.exp(st.normal(np.log(50), 0.6, N)))
+    cap0 = np.where(is_small, np.clip(np.exp(st.normal(np.log(6e8), 0.7, N)), 1e8, 4e9),
+                    np.clip(np.exp(st.normal(np.log(2.5e10), 1.0, N)), 4e9, 6e11))
+    shares = np.round(cap0 / price0)
+    turnover = np.where(is_small, 0.008, 0.005) * np.exp(st.normal(0, 0.4, N))
+    base_vol = shares * turnover
+    yields = np.where(st.random(N) < 0.3, 0.0, st.uniform(0.004, 0.03, N))
+    ex_offset = st.integers(0, 63, N)
+    pe = np.where(is_small, np.exp(st.normal(np.log(11), 0.35, N)), np.exp(st.normal(np.log(21), 0.35, N)))
+    unprofitable = np.zeros(N, dtype=bool)
+    unprofitable[st.choice(n_small, size=round(legacy.UNPROFITABLE_SMALL_SHARE * n_small), replace=False)] = True
+    unprofitable[st.choice(np.arange(NS, NS + n_large), size=max(1, round(0.05 * n_large)), replace=False)] = True
+    loss_fwd = unprofitable & (st.random(N) < 0.6)
+    loss_depth = st.uniform(0.005, 0.05, N)
+    small_profit = st.uniform(0.01, 0.04, N)
+    growth = st.uniform(0.02, 0.25, N)
+    trailing_loss = st.uniform(0.01, 0.08, N)
+    rev_mult = np.where(is_small, np.exp(st.normal(np.log(1.2), 0.5, N)), np.exp(st.normal(np.log(3.5), 0.5, N)))
+    earn_g = np.where(unprofitable, st.normal(-0.1, 0.4, N), st.normal(0.12, 0.15, N))
+    rev_g = st.normal(0.06, 0.08, N)
+    dte = np.exp(st.normal(np.log(55), 0.7, N))
+    debt_ratio = np.exp(st.normal(np.log(0.25), 0.6, N))
+    cash_ratio = np.exp(st.normal(np.log(0.08), 0.6, N))
+    base_views = np.where(is_small, np.exp(st.normal(np.log(900), 0.6, N)), np.exp(st.normal(np.log(7000), 0.6, N)))
+    view_phase = st.uniform(0, 2 * np.pi, N)
+    index_sig = np.array([0.0, 0.0, 0.0015, 0.0035, 0.011, 0.004, 0.0, 0.00015, 0.0003])
+
+    # ---- the per-session draws that accumulate from the epoch (one generator per day)
+    M = N_STATE_FIXED + N + K
+    draws = np.empty((T_all, M))
+    for t, day in enumerate(all_days):
+        draws[t] = _rng(seed, day, 0).standard_normal(M)
+    vol = np.empty(T_all)
+    vol[0] = 0.0
+    for t in range(1, T_all):
+        vol[t] = 0.98 * vol[t - 1] + 0.06 * draws[t, 2]
+    vol = np.clip(np.exp(vol), 0.6, 2.2)
+    market = (0.0004 + 0.0095 * draws[:, 0]) * vol
+    size = 0.0045 * draws[:, 1] * vol
+    sector_f = 0.005 * draws[:, 3:14] * vol[:, None]
+    g_no = np.arange(T_all)
+    cycle, pos = g_no // STREAK_PERIOD, g_no % STREAK_PERIOD
+    length = np.array([_streak_length(c) for c in cycle])
+    in_block = pos >= STREAK_PERIOD - length
+    edge = (pos == STREAK_PERIOD - length - 1) | (pos == 0)
+    size = np.where(in_block, np.abs(size) + 0.004, np.where(edge, -np.abs(size) - 0.004, size))
+
+    R = draws[:, N_STATE_FIXED:N_STATE_FIXED + N] * sig_idio
+    R += market[:, None] * beta + size[:, None] * gamma + drift + sector_f[:, sector_of]
+    R[0] = 0.0
+    LX = np.log(price0) + np.cumsum(R, axis=0)
+
+    # ---- planted breakouts, in order (each shapes its ticker, the rest of its path follows)
+    eps = [e for e in episodes(_pool(n_small), 252 + RAMP + 1, T_all - 1)]
+    for b, ticker, kind in eps:
+        j = idx[ticker]
+        x = LX[:, j]
+        before = x[b - RAMP - 1]
+        stop = min(b + EPISODE, T_all)
+        shaped = x.copy()
+        full = np.r_[shaped, np.zeros(EPISODE)]  # room for an episode running past the end
+        _plant_breakout(full, b, kind, _rng(seed, all_days[b], 3))
+        x[b - RAMP:stop] = full[b - RAMP:stop]
+        if stop < T_all:
+            x[stop:] = x[stop - 1] + np.cumsum(R[stop:, j])
+        del before
+    close_all = np.round(np.exp(LX), 4)
+    del LX
+
+    # ---- indices: ^GSPC cap-weighted large caps, ^RUT its spread planted by sign
+    gspc_lvl = close_all[:, NS:] @ shares[NS:]
+    rut_lvl = close_all[:, :NS] @ shares[:NS]
+    g = np.r_[0.0, gspc_lvl[1:] / gspc_lvl[:-1] - 1.0]
+    d_nat = np.r_[0.0, rut_lvl[1:] / rut_lvl[:-1] - 1.0] - g
+    sign = np.zeros(T_all, dtype=int)
+    run = 0
+    for t in range(1, T_all):
+        s = 1 if in_block[t] else -1 if edge[t] else (1 if d_nat[t] > 0 else -1)
+        if not (in_block[t] or edge[t]):
+            same = run if (run > 0) == (s > 0) else 0
+            if abs(same) >= (6 if s > 0 else 9):
+                s = -s
+        run = run + s if run and (run > 0) == (s > 0) else s
+        sign[t] = s
+    keep = (np.sign(d_nat) == sign) & (np.abs(d_nat) >= 2e-4)
+    nudge = sign * (0.0004 + 0.0021 * np.abs(np.tanh(draws[:, 14])))
+    spread = np.where(keep, d_nat, nudge)
+    spread[0] = 0.0
+    r = g + spread
+    rets_eq = np.vstack([np.zeros((1, N)), close_all[1:] / close_all[:-1] - 1.0])
+    noise = draws[:, N_STATE_FIXED + N:] * index_sig
+    n225 = np.r_[0.0, 0.35 * g[:-1]] + 0.0002 + noise[:, 4]
+    iret = np.column_stack([r, g, r + noise[:, 2], 1.18 * g + noise[:, 3], n225, 0.85 * n225 + noise[:, 5],
+                            rets_eq[:, NS:].mean(axis=1) - 0.002 / 252, g - 0.000945 / 252 + noise[:, 7],
+                            r - 0.0019 / 252 + noise[:, 8]])
+    iret[0] = 0.0
+    index_start = np.array([620.0, 1200.0, 330.0, 2100.0, 11500.0, 1150.0, 40.0, 120.0, 63.0])
+    iclose_all = np.round(index_start * np.cumprod(1.0 + iret, axis=0), 2)
+
+    # ---- the window only from here: per-day draws that do not accumulate
+    close = close_all[w0:]
+    iclose = iclose_all[w0:]
+    wd = np.empty((T, 4 * (N + K) + 3 * N))
+    for t, day in enumerate(days):
+        wd[t] = _rng(seed, day, 1).standard_normal(wd.shape[1])
+    z_o, z_h, z_l, z_v = (wd[:, i * (N + K):(i + 1) * (N + K)] for i in range(4))
+    z_f = wd[:, 4 * (N + K):]
+    allc = np.hstack([iclose, close])
+    prev = np.vstack([close_all[w0 - 1:w0] if w0 else close[:1], close[:-1]])
+    prev = np.hstack([np.vstack([iclose_all[w0 - 1:w0] if w0 else iclose[:1], iclose[:-1]]), prev])
+    # typical daily moves from static parameters (not from the history, which grows daily)
+    sig_all = np.r_[[0.013, 0.011, 0.013, 0.013, 0.012, 0.011, 0.011, 0.011, 0.013],
+                    np.sqrt(sig_idio ** 2 + (0.0095 * beta) ** 2)]
+    opens = prev * np.exp(z_o * 0.3 * sig_all)
+    high = np.maximum(opens, allc) * np.exp(np.abs(z_h) * 0.45 * sig_all)
+    low = np.minimum(opens, allc) * np.exp(-np.abs(z_l) * 0.45 * sig_all)
+
+    # volume: an unplanted new closing high never comes on heavy volume
+    vol_base = np.r_[[1.2e9, 4.5e9, 4.0e8, 7.0e9, 1.2e8, 6.0e6, 1.0e7, 7.0e7, 3.0e7], base_vol]
+    absr = np.abs(np.vstack([iret[w0:].T, rets_eq[w0:].T]).T) / sig_all
+    volume = vol_base * np.exp(0.3 * z_v) * (0.7 + 0.3 * np.minimum(absr, 4))
+    cs = pd.DataFrame(close_all[max(0, w0 - 252):])
+    prior_high = cs.shift(1).rolling(252, min_periods=1).max().to_numpy()[-T:]
+    new_high = close > prior_high
+    eq_vol = volume[:, K:]
+    eq_vol[new_high] = np.minimum(eq_vol, base_vol)[new_high]
+    for b, ticker, kind in eps:
+        j = idx[ticker]
+        for age, mult in ((0, 3.2), (1, 2.2), (2, 1.7)):
+            if w0 <= b + age < T_all:
+                eq_vol[b + age - w0, j] = mult * base_vol[j]
+        ages = np.arange(3, EPISODE)
+        rows = b + ages - w0
+        ok = (rows >= 0) & (rows < T)
+        mult = np.where(ages <= RISE, 1.4, 0.8 if kind == "cooling" else 1.1)
+        eq_vol[rows[ok], j] = mult[ok] * base_vol[j] * np.exp(0.2 * z_v[rows[ok], K + j])
+    volume = np.maximum(np.round(volume), 1).astype(np.int64)
+
+    # adj_close on a fixed basis (EPOCH): quarterly ex-dividend steps before t, so it never restates
+    iyield = np.array([0, 0, 0, 0, 0, 0.022, 0.016, 0.012, 0.011])
+    yl = np.r_[iyield, yields]
+    n_ex = (np.arange(w0, T_all)[:, None] + np.r_[np.zeros(K, int), ex_offset]) // 63
+    adj = np.round(allc * (1.0 / (1.0 - yl / 4.0)) ** n_ex, 4)
+    adj[:, :K] = np.where(yl[:K] == 0, iclose, np.round(adj[:, :K], 2))
+
+    tickers_all = others + equities
+    dates_ns = legacy._dates(days)
+    n_all = len(tickers_all)
+    rnd = np.r_[np.full(K, 2), np.full(N, 4)]
+
+    def col(a, rounded=True):
+        if rounded:
+            a = np.column_stack([np.round(a[:, i], int(rnd[i])) for i in range(n_all)])
+        return a.T.ravel()
+
+    high = np.maximum(high, np.maximum(opens, allc))
+    prices = pd.DataFrame({
+        "ticker": legacy._str_column(tickers_all, np.repeat(np.arange(n_all), T)),
+        "date": np.tile(dates_ns, n_all),
+        "open": col(opens), "high": col(np.maximum(high, allc)), "low": col(np.minimum(low, allc)),
+        "close": col(allc, False), "adj_close": col(adj, False), "volume": volume.T.ravel(),
+    })
+    prices["source"] = legacy._str_column([SOURCE], np.zeros(len(prices), dtype=np.int64))
+
+    # ---- fundamentals: each session's rows from that session's closes and draws only
+    F = min(fundamental_sessions, T)
+    fc = close[T - F:]
+    mcap = fc * shares
+    earn = mcap / pe * np.exp(0.01 * z_f[T - F:, :N])
+    earn = np.where(loss_fwd, -mcap * loss_depth, np.where(unprofitable, mcap * small_profit, earn))
+    nulls = np.abs(z_f[T - F:, N:2 * N]) > 2.326  # ~2% of rows lose their forward EPS
+    for seg, target in ((is_small, SMALL_FORWARD_PE), (~is_small, LARGE_FORWARD_PE)):
+        m = seg & ~nulls
+        pos = np.where(m & (earn > 0), earn, 0.0).sum(axis=1)
+        neg = np.where(m & (earn <= 0), earn, 0.0).sum(axis=1)
+        k = ((mcap * m).sum(axis=1) / target - neg) / pos
+        earn = np.where(seg & (earn > 0), earn * k[:, None], earn)
+    feps = np.round(earn / shares, 4)
+    teps = np.where(unprofitable, -np.abs(mcap * trailing_loss) / shares, feps / (1 + growth))
+    teps = np.round(np.where(~unprofitable & (teps <= 0), np.abs(teps) + 0.01, teps), 4)
+    other_null = np.abs(z_f[T - F:, 2 * N:]) > 2.326
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fpe = np.where((feps > 0) & ~nulls, np.round(fc / feps, 4), np.nan)
+        tpe = np.where(teps > 0, np.round(fc / teps, 4), np.nan)
+    fe = np.where(nulls, np.nan, feps)
+
+    def per(v, null=None):
+        a = np.broadcast_to(v, (F, N)).astype(np.float64)
+        return (np.where(null, np.nan, a) if null is not None else a).T.ravel()
+
+    sector_names = [legacy.SECTORS[s] for s in sector_of]
+    wl = {t: legacy._WATCHLIST_FACTS[t][0] for t in legacy.WATCHLIST}
+    industries = [wl.get(t) or legacy.INDUSTRIES[sector_names[i]][i % len(legacy.INDUSTRIES[sector_names[i]])]
+                  for i, t in enumerate(equities)]
+    industry_col = legacy._str_column(industries, np.repeat(np.arange(N), F))
+    industry_col[other_null.T.ravel()] = np.nan
+    fundamentals = pd.DataFrame({
+        "ticker": legacy._str_column(equities, np.repeat(np.arange(N), F)),
+        "as_of": np.tile(dates_ns[T - F:], N),
+        "market_cap": per(mcap), "shares_outstanding": per(shares),
+        "forward_eps": fe.T.ravel(), "trailing_eps": per(teps),
+        "forward_pe": fpe.T.ravel(), "trailing_pe": tpe.T.ravel(),
+        "net_income_ttm": per(np.round(teps * shares)),
+        "profit_margin": per(np.round(np.clip(teps / (fc / rev_mult), -2.0, 0.6), 4), other_null),
+        "earnings_growth": per(np.round(earn_g, 4)), "revenue_growth": per(np.round(rev_g, 4)),
+        "debt_to_equity": per(np.round(dte, 3)), "total_debt": per(np.round(mcap * debt_ratio)),
+        "total_cash": per(np.round(mcap * cash_ratio), other_null),
+        "sector": legacy._str_column(sector_names, np.repeat(np.arange(N), F)),
+        "industry": industry_col,
+    })
+    fundamentals["source"] = SOURCE
+    fundamentals["profile_as_of"] = fundamentals["as_of"]
+
+    # ---- universe (as the anchored sample's)
+    universe = _universe(equities, others, is_small, sector_names, n_small, n_large)
+    article_of = dict(zip(universe["ticker"], universe["wikipedia_article"]))
+    terms = [article_of[t] or t for t in equities]
+
+    # ---- attention: each calendar day's draws, shaped by the fixed breakout calendar
+    cal = pd.date_range(end=pd.Timestamp(end), periods=legacy.ATTENTION_DAYS, freq="D")
+    D = len(cal)
+    z_a = np.vstack([_rng(seed, d.date(), 2).standard_normal(N) for d in cal])
+    for t in legacy.WATCHLIST:
+        base_views[idx[t]] = legacy._WATCHLIST_FACTS[t][3]
+    ordinal = np.array([d.toordinal() for d in cal.date], dtype=float)
+    mult = (np.where(cal.day_of_week.values >= 5, 0.8, 1.0)[:, None]
+            * np.exp(0.2 * np.sin(2 * np.pi * ordinal[:, None] / 365.0 + view_phase)) * np.exp(0.18 * z_a))
+    for b, ticker, kind in eps:
+        d = ordinal - all_days[b].toordinal()
+        if d[-1] < -60 or d[0] > 160:
+            continue
+        shape = np.where(d < 0, 1.0 + 5.0 * np.exp(np.maximum(d, -60) / 3.0),
+                         0.5 + 4.5 * np.exp(-d / 2.5) + 0.5 * np.clip((d - 100) / 30, 0, 1))
+        mult[:, idx[ticker]] *= shape
+    views = np.round(base_views * mult)
+    attention = pd.DataFrame({
+        "source": legacy._str_column([SOURCE], np.zeros(D * N, dtype=np.int64)),
+        "term": legacy._str_column(terms, np.repeat(np.arange(N), D)),
+        "date": np.tile(cal.values.astype("datetime64[ns]"), N),
+        "ticker": legacy._str_column(equities, np.repeat(np.arange(N), D)),
+        "value": views.T.ravel(),
+    })
+
+    # ---- rates: flat policy, expectations that build toward each synthetic meeting
+    meetings = sample_fomc.synthetic_calendar(days[0].year - 1, end.year + 2)
+    dov = np.array([_dovishness(d, meetings) for d in days])
+    implied = DFF_LEVEL - 0.35 * dov
+    rate_series = {"ZQ=F": np.round(100.0 - implied, 4), "^IRX": np.round(implied - 0.05, 3),
+                   "DFF": np.full(T, DFF_LEVEL), "DGS2": np.round(implied - 0.3, 2),
+                   "DFEDTARL": np.full(T, 4.25), "DFEDTARU": np.full(T, 4.50)}
+    rates = pd.DataFrame({"series": np.repeat(list(rate_series), T), "date": np.tile(dates_ns, len(rate_series)),
+                          "value": np.concatenate(list(rate_series.values())), "source": SOURCE})
+    fomc_calendar, contracts = _contracts(days, meetings, dov)
+    rates = pd.concat([rates, contracts], ignore_index=True)
+
+    pairs = default_pairs()
+    pairs["source"] = pd.Series([SOURCE] * len(pairs), dtype=object)
+    notes = [f"SYNTHETIC stable sample market (seed {seed}, {T} NYSE sessions to {end.isoformat()}, "
+             f"one fixed timeline from {EPOCH.isoformat()}): not real data. Planted on every day: "
+             f"breakouts that heat, cool or fail; small-cap forward P/E {SMALL_FORWARD_PE:g} vs "
+             f"large-cap {LARGE_FORWARD_PE:g}; ^RUT-over-^GSPC streaks every {STREAK_PERIOD} sessions."]
+    status = expected_statuses(end, n_small)
+    for kind in ("heating", "cooling", "failed"):
+        notes.append(f"Planted {kind} breakouts: " + ", ".join(sorted(t for t, s in status.items() if s == kind)))
+    if end != as_of:
+        notes.append(f"{as_of.isoformat()} is not an NYSE session: data end on {end.isoformat()}.")
+    frames = {
+        "prices": prices[columns("prices")],
+        "fundamentals": fundamentals[columns("fundamentals")],
+        "attention": attention[columns("attention")],
+        "rates": rates[columns("rates")],
+        "universe": universe,
+        "pairs": pairs[columns("pairs")],
+        "fomc_calendar": fomc_calendar[columns("fomc_calendar")],
+    }
+    return SourceData(name=SOURCE, frames=frames, notes=notes)
+
+
+def _dovishness(day: dt.date, meetings: list[dt.date]) -> float:
+    """0.4 right after a meeting, rising to 1.0 on the eve of the next (the cut priced grows)."""
+    nxt = next(m for m in meetings if m > day)
+    prev = max(m for m in meetings if m <= day) if any(m <= day for m in meetings) else nxt - dt.timedelta(days=45)
+    share = (day - prev).days / max(1, (nxt - prev).days)
+    return 0.4 + 0.6 * min(1.0, share)
+
+
+def _contracts(days, meetings, dov):
+    """The calendar frame and the contract months of the last CONTRACT_SESSIONS sessions: the
+    next meeting priced for -20 bp x the day's dovishness, the three after for -20, -10, -10."""
+    from scout_pipeline.sources.fomc import contract_month, contract_symbols
+
+    calendar = pd.DataFrame({"meeting_date": pd.to_datetime(meetings),
+                             "first_day": pd.to_datetime([m - dt.timedelta(days=1) for m in meetings]),
+                             "source": SOURCE})
+    rows = []
+    n = sample_fomc.CONTRACT_SESSIONS
+    for day, f in zip(days[-n:], dov[-n:]):
+        ahead = [m for m in meetings if m > day][:len(sample_fomc.PLANTED_MOVES_BPS)]
+        steps = [(m + dt.timedelta(days=1), f * bps / 100) for m, bps in zip(ahead, sample_fomc.PLANTED_MOVES_BPS)]
+        for symbol in contract_symbols(day):
+            avg = sample_fomc._month_average(contract_month(symbol), DFF_LEVEL, steps)
+            rows.append((symbol, pd.Timestamp(day), round(100.0 - avg, 6)))
+    contracts = pd.DataFrame(rows, columns=["series", "date", "value"])
+    contracts["source"] = SOURCE
+    return calendar, contracts
+
+
+def _universe(equities, others, is_small, sector_names, n_small, n_large) -> pd.DataFrame:
+    """The universe frame: bundled facts for the real tickers, synthetic names for the rest."""
+    w_s, w_l = legacy._width(n_small), legacy._width(n_large)
+    defaults = {r["ticker"]: r for r in default_universe().to_dict("records")}
+    rows = []
+    for t in others:
+        d = defaults[t]
+        rows.append({"ticker": t, "name": d["name"], "asset_type": d["asset_type"], "segments": [],
+                     "sector": None, "wikipedia_article": None})
+    for i, t in enumerate(equities):
+        if t in defaults:
+            d = defaults[t]
+            rows.append({"ticker": t, "name": d["name"], "asset_type": "equity", "segments": list(d["segments"]),
+                         "sector": d["sector"], "wikipedia_article": d["wikipedia_article"]})
+            continue
+        name = f"Sample Smallco {t[1:]:0>{w_s}}" if is_small[i] else f"Sample Largeco {t[1:]:0>{w_l}}"
+        segs = (["small_cap", "russell2000"] + (["sp600"] if i % 2 == 0 else [])) if is_small[i] else ["large_cap", "sp500"]
+        rows.append({"ticker": t, "name": name, "asset_type": "equity", "segments": segs,
+                     "sector": sector_names[i], "wikipedia_article": name})
+    universe = pd.DataFrame(rows)
+    universe["source"] = SOURCE
+    universe = universe[columns("universe")].astype(object)
+    return universe.where(universe.notna(), None).reset_index(drop=True)
