@@ -45,11 +45,15 @@ SPACING = 10                     # sessions between two planted breakouts
 RISE = 10                        # sessions from a breakout to its peak
 RAMP = 20                        # sessions of base-building before a breakout
 EPISODE = 60                     # sessions an episode is shaped (the breakout window)
+REVERSION = 0.003               # per session, toward the trend (a half-life of ~230 sessions)
+RELAX = 120                      # sessions over which a shaped price returns to its own path
 TYPES = ("cooling", "cooling", "failed")
 STREAK_PERIOD = 63
 SMALL_FORWARD_PE = legacy.SMALL_FORWARD_PE
 LARGE_FORWARD_PE = legacy.LARGE_FORWARD_PE
 DFF_LEVEL = legacy.DFF_LEVEL
+CYCLE_MEETINGS = 15             # the policy cycle: 10 meetings cutting 25 bp, 5 hiking 50 bp
+PRICING_DAYS = 120
 N_STATE_FIXED = 15               # market, size, vol shock, 11 sectors, nudge
 
 
@@ -107,6 +111,7 @@ def _plant_breakout(x, b, kind, rng):
     ramp = _bridge(x[b - RAMP - 1], level + np.log(0.975), RAMP, 0.012, rng)
     x[b - RAMP:b] = np.minimum(ramp, level + np.log(0.985))
     x_b, x_p = level + np.log(1.04), level + np.log(1.14)
+    x[b] = x_b
     a = np.arange(1, RISE + 1)
     rise = x_b + (x_p - x_b) * a / RISE + np.r_[rng.normal(0, 0.002, RISE - 1), 0.0]
     x[b + 1:b + RISE + 1] = np.minimum(rise, np.r_[np.full(RISE - 1, x_p - 0.001), x_p])
@@ -195,7 +200,7 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     for t in range(1, T_all):
         vol[t] = 0.98 * vol[t - 1] + 0.06 * draws[t, 2]
     vol = np.clip(np.exp(vol), 0.6, 2.2)
-    market = (0.0004 + 0.0095 * draws[:, 0]) * vol
+    market = (0.00025 + 0.0095 * draws[:, 0]) * vol
     size = 0.0045 * draws[:, 1] * vol
     sector_f = 0.005 * draws[:, 3:14] * vol[:, None]
     g_no = np.arange(T_all)
@@ -208,22 +213,30 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     R = draws[:, N_STATE_FIXED:N_STATE_FIXED + N] * sig_idio
     R += market[:, None] * beta + size[:, None] * gamma + drift + sector_f[:, sector_of]
     R[0] = 0.0
-    LX = np.log(price0) + np.cumsum(R, axis=0)
+    # log prices: the day's return plus a slow pull toward a gently rising trend, so 20 years
+    # from the epoch prices are still plausible (a pure random walk would spread them 50-fold)
+    LX = np.empty((T_all, N))
+    x = np.log(price0)
+    trend = 0.00012
+    for t in range(T_all):
+        x = x + R[t] - REVERSION * (x - np.log(price0) - trend * t)
+        LX[t] = x
 
-    # ---- planted breakouts, in order (each shapes its ticker, the rest of its path follows)
+    # ---- planted breakouts, in order: each shapes its ticker, whose displacement from its own
+    # path then relaxes over RELAX sessions (episodes never ratchet a price up for good)
     eps = [e for e in episodes(_pool(n_small), 252 + RAMP + 1, T_all - 1)]
+    natural = LX.copy()
     for b, ticker, kind in eps:
         j = idx[ticker]
-        x = LX[:, j]
-        before = x[b - RAMP - 1]
-        stop = min(b + EPISODE, T_all)
-        shaped = x.copy()
-        full = np.r_[shaped, np.zeros(EPISODE)]  # room for an episode running past the end
+        full = np.r_[LX[:, j], np.zeros(EPISODE)]  # room for an episode running past the end
         _plant_breakout(full, b, kind, _rng(seed, all_days[b], 3))
-        x[b - RAMP:stop] = full[b - RAMP:stop]
+        stop = min(b + EPISODE, T_all)
+        LX[b - RAMP:stop, j] = full[b - RAMP:stop]
         if stop < T_all:
-            x[stop:] = x[stop - 1] + np.cumsum(R[stop:, j])
-        del before
+            offset = LX[stop - 1, j] - natural[stop - 1, j]
+            fade = np.clip(1.0 - np.arange(1, T_all - stop + 1) / RELAX, 0.0, None)
+            LX[stop:, j] = natural[stop:, j] + offset * fade
+    del natural
     close_all = np.round(np.exp(LX), 4)
     del LX
 
@@ -283,17 +296,20 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     prior_high = cs.shift(1).rolling(252, min_periods=1).max().to_numpy()[-T:]
     new_high = close > prior_high
     eq_vol = volume[:, K:]
-    eq_vol[new_high] = np.minimum(eq_vol, base_vol)[new_high]
+    spike = np.zeros((T, N), dtype=bool)
     for b, ticker, kind in eps:
         j = idx[ticker]
-        for age, mult in ((0, 3.2), (1, 2.2), (2, 1.7)):
-            if w0 <= b + age < T_all:
-                eq_vol[b + age - w0, j] = mult * base_vol[j]
-        ages = np.arange(3, EPISODE)
+        ages = np.arange(EPISODE)
         rows = b + ages - w0
         ok = (rows >= 0) & (rows < T)
-        mult = np.where(ages <= RISE, 1.4, 0.8 if kind == "cooling" else 1.1)
-        eq_vol[rows[ok], j] = mult[ok] * base_vol[j] * np.exp(0.2 * z_v[rows[ok], K + j])
+        # one heavy day (the breakout); then heavier trading while it runs, lighter as it fades
+        mult = np.where(ages == 0, 3.2, np.where(ages <= RISE, 1.2, 1.0 if kind == "cooling" else 1.1))
+        eq_vol[rows[ok], j] = mult[ok] * base_vol[j] * np.exp(0.1 * z_v[rows[ok], K + j])
+        if 0 <= b - w0 < T:
+            spike[b - w0, j] = True
+    # any other new closing high trades at most the name's normal volume: never a confirmed breakout
+    cap = new_high & ~spike
+    eq_vol[cap] = np.minimum(eq_vol, base_vol)[cap]
     volume = np.maximum(np.round(volume), 1).astype(np.int64)
 
     # adj_close on a fixed basis (EPOCH): quarterly ex-dividend steps before t, so it never restates
@@ -401,17 +417,15 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
         "value": views.T.ravel(),
     })
 
-    # ---- rates: flat policy, expectations that build toward each synthetic meeting
-    meetings = sample_fomc.synthetic_calendar(days[0].year - 1, end.year + 2)
-    dov = np.array([_dovishness(d, meetings) for d in days])
-    implied = DFF_LEVEL - 0.35 * dov
-    rate_series = {"ZQ=F": np.round(100.0 - implied, 4), "^IRX": np.round(implied - 0.05, 3),
-                   "DFF": np.full(T, DFF_LEVEL), "DGS2": np.round(implied - 0.3, 2),
-                   "DFEDTARL": np.full(T, 4.25), "DFEDTARU": np.full(T, 4.50)}
+    # ---- rates: a policy cycle on the synthetic FOMC calendar; every row from its own day only
+    meetings = sample_fomc.synthetic_calendar(EPOCH.year - 1, end.year + 2)
+    rate_series, contracts = _rates(days, meetings, seed)
     rates = pd.DataFrame({"series": np.repeat(list(rate_series), T), "date": np.tile(dates_ns, len(rate_series)),
                           "value": np.concatenate(list(rate_series.values())), "source": SOURCE})
-    fomc_calendar, contracts = _contracts(days, meetings, dov)
     rates = pd.concat([rates, contracts], ignore_index=True)
+    fomc_calendar = pd.DataFrame({"meeting_date": pd.to_datetime(meetings),
+                                  "first_day": pd.to_datetime([m - dt.timedelta(days=1) for m in meetings]),
+                                  "source": SOURCE})
 
     pairs = default_pairs()
     pairs["source"] = pd.Series([SOURCE] * len(pairs), dtype=object)
@@ -436,33 +450,50 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     return SourceData(name=SOURCE, frames=frames, notes=notes)
 
 
-def _dovishness(day: dt.date, meetings: list[dt.date]) -> float:
-    """0.4 right after a meeting, rising to 1.0 on the eve of the next (the cut priced grows)."""
-    nxt = next(m for m in meetings if m > day)
-    prev = max(m for m in meetings if m <= day) if any(m <= day for m in meetings) else nxt - dt.timedelta(days=45)
-    share = (day - prev).days / max(1, (nxt - prev).days)
-    return 0.4 + 0.6 * min(1.0, share)
+def meeting_move(number: int) -> float:
+    """The move (percent) the Fed delivers at meeting `number` of the synthetic calendar (counted
+    from its first meeting): ten 25 bp cuts, then five 50 bp hikes, over and over."""
+    return -0.25 if number % CYCLE_MEETINGS < 10 else 0.50
 
 
-def _contracts(days, meetings, dov):
-    """The calendar frame and the contract months of the last CONTRACT_SESSIONS sessions: the
-    next meeting priced for -20 bp x the day's dovishness, the three after for -20, -10, -10."""
+def priced_share(days_ahead: int) -> float:
+    """How much of a meeting's coming move the market prices `days_ahead` calendar days before it:
+    a quarter or less from four months out, all of it on the eve."""
+    return float(np.clip(1.0 - days_ahead / PRICING_DAYS, 0.25, 1.0))
+
+
+def _rates(days: list[dt.date], meetings: list[dt.date], seed: int):
+    """(series -> values per session, contract-month rows of the last CONTRACT_SESSIONS sessions).
+    DFF steps on each meeting's effective day; every session prices the meetings of the next year
+    at priced_share of their coming move, so in a cutting phase the rate implied after the
+    year-end meeting falls day after day (a dovish shift) and in a hiking phase it rises."""
     from scout_pipeline.sources.fomc import contract_month, contract_symbols
 
-    calendar = pd.DataFrame({"meeting_date": pd.to_datetime(meetings),
-                             "first_day": pd.to_datetime([m - dt.timedelta(days=1) for m in meetings]),
-                             "source": SOURCE})
+    moves = [(m + dt.timedelta(days=1), meeting_move(n), m) for n, m in enumerate(meetings)]
+    dff, irx, dgs2, front = [], [], [], []
+    n_contract = sample_fomc.CONTRACT_SESSIONS
     rows = []
-    n = sample_fomc.CONTRACT_SESSIONS
-    for day, f in zip(days[-n:], dov[-n:]):
-        ahead = [m for m in meetings if m > day][:len(sample_fomc.PLANTED_MOVES_BPS)]
-        steps = [(m + dt.timedelta(days=1), f * bps / 100) for m, bps in zip(ahead, sample_fomc.PLANTED_MOVES_BPS)]
-        for symbol in contract_symbols(day):
-            avg = sample_fomc._month_average(contract_month(symbol), DFF_LEVEL, steps)
-            rows.append((symbol, pd.Timestamp(day), round(100.0 - avg, 6)))
+    for i, day in enumerate(days):
+        level = DFF_LEVEL + sum(mv for eff, mv, _ in moves if eff <= day)
+        steps = [(eff, mv * priced_share((m - day).days)) for eff, mv, m in moves
+                 if m >= day and (m - day).days <= 400]
+        jitter = _rng(seed, day, 4).normal(0, 1, 2)
+        dff.append(round(level, 2))
+        front.append(round(100.0 - sample_fomc._month_average(day.replace(day=1), level, steps), 4))
+        q = [eff_mv for eff_mv in steps if (eff_mv[0] - day).days <= 91]
+        irx.append(round(level - 0.05 + sum(mv * (1 - (eff - day).days / 91) for eff, mv in q) + 0.01 * jitter[0], 3))
+        dgs2.append(round(level - 0.1 + 0.8 * sum(mv for _, mv in steps) + 0.03 * jitter[1], 2))
+        if i >= len(days) - n_contract:
+            for symbol in contract_symbols(day):
+                avg = sample_fomc._month_average(contract_month(symbol), level, steps)
+                rows.append((symbol, pd.Timestamp(day), round(100.0 - avg, 6)))
+    dff = np.array(dff)
+    low = np.round(dff - 0.08, 2)
+    series = {"ZQ=F": np.array(front), "^IRX": np.clip(irx, 0.01, None), "DFF": dff,
+              "DGS2": np.clip(dgs2, 0.05, None), "DFEDTARL": low, "DFEDTARU": np.round(low + 0.25, 2)}
     contracts = pd.DataFrame(rows, columns=["series", "date", "value"])
     contracts["source"] = SOURCE
-    return calendar, contracts
+    return series, contracts
 
 
 def _universe(equities, others, is_small, sector_names, n_small, n_large) -> pd.DataFrame:
