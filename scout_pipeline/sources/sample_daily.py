@@ -20,8 +20,12 @@ b) valuation: every session the small-cap aggregate forward P/E is ``SMALL_FORWA
 c) streak: ^RUT beats ^GSPC for a planted run ending each ``STREAK_PERIOD`` sessions: 7 sessions,
    9 every 4th time, 12 (the record) every 20th; no other ^RUT-ahead run exceeds 6 sessions and
    no ^GSPC-ahead run exceeds 10.
-d) rates: DFF flat at ``DFF_LEVEL`` (target 4.25-4.50); ``ZQ=F`` implies a rate that drifts down
-   toward each synthetic FOMC meeting (the cut the market prices grows) and resets after it.
+d) rates: on the synthetic FOMC calendar the Fed cuts 25 bp at ten meetings, then hikes 50 bp
+   at five, over and over (DFF 8 bp above the target range's floor); every session prices each
+   meeting of the coming year at ``priced_share`` of its move (more as it nears), so the contract
+   months show a dovish shift through most of a cutting phase and a hawkish one in a hiking phase.
+Prices mean-revert slowly toward a gently rising trend so two decades from the epoch stay
+plausible; ``adj_close`` is total-return adjusted on a fixed basis (the epoch), never restated.
 Fundamentals of a session depend only on that session's prices; attention of a day only on
 that day's draws and the fixed breakout calendar: a day's rows never change later.
 """
