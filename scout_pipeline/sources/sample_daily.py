@@ -32,6 +32,7 @@ that day's draws and the fixed breakout calendar: a day's rows never change late
 
 from __future__ import annotations
 
+import calendar as _cal
 import datetime as dt
 
 import numpy as np
@@ -460,10 +461,10 @@ def meeting_move(number: int) -> float:
     return -0.25 if number % CYCLE_MEETINGS < 10 else 0.50
 
 
-def priced_share(days_ahead: int) -> float:
+def priced_share(days_ahead: np.ndarray) -> np.ndarray:
     """How much of a meeting's coming move the market prices `days_ahead` calendar days before it:
-    a quarter or less from four months out, all of it on the eve."""
-    return float(np.clip(1.0 - days_ahead / PRICING_DAYS, 0.25, 1.0))
+    a quarter from three months out or more, all of it on the eve."""
+    return np.clip(1.0 - np.asarray(days_ahead) / PRICING_DAYS, 0.25, 1.0)
 
 
 def _rates(days: list[dt.date], meetings: list[dt.date], seed: int):
@@ -473,23 +474,28 @@ def _rates(days: list[dt.date], meetings: list[dt.date], seed: int):
     year-end meeting falls day after day (a dovish shift) and in a hiking phase it rises."""
     from scout_pipeline.sources.fomc import contract_month, contract_symbols
 
-    moves = [(m + dt.timedelta(days=1), meeting_move(n), m) for n, m in enumerate(meetings)]
+    meet = np.array([m.toordinal() for m in meetings])
+    eff = meet + 1                                   # a decision takes effect the next day
+    move = np.array([meeting_move(n) for n in range(len(meetings))])
+    delivered = np.r_[0.0, np.cumsum(move)]
     dff, irx, dgs2, front = [], [], [], []
     n_contract = sample_fomc.CONTRACT_SESSIONS
     rows = []
     for i, day in enumerate(days):
-        level = DFF_LEVEL + sum(mv for eff, mv, _ in moves if eff <= day)
-        steps = [(eff, mv * priced_share((m - day).days)) for eff, mv, m in moves
-                 if m >= day and (m - day).days <= 400]
+        d = day.toordinal()
+        level = DFF_LEVEL + delivered[np.searchsorted(eff, d, side="right")]
+        ahead = (meet >= d) & (meet - d <= 400)
+        e_k = eff[ahead]
+        priced = move[ahead] * priced_share(meet[ahead] - d)
         jitter = _rng(seed, day, 4).normal(0, 1, 2)
         dff.append(round(level, 2))
-        front.append(round(100.0 - sample_fomc._month_average(day.replace(day=1), level, steps), 4))
-        q = [eff_mv for eff_mv in steps if (eff_mv[0] - day).days <= 91]
-        irx.append(round(level - 0.05 + sum(mv * (1 - (eff - day).days / 91) for eff, mv in q) + 0.01 * jitter[0], 3))
-        dgs2.append(round(level - 0.1 + 0.8 * sum(mv for _, mv in steps) + 0.03 * jitter[1], 2))
+        front.append(round(100.0 - _month_average(day.replace(day=1), level, e_k, priced), 4))
+        q = (e_k - d) <= 91
+        irx.append(round(level - 0.05 + float((priced[q] * (1 - (e_k[q] - d) / 91)).sum()) + 0.01 * jitter[0], 3))
+        dgs2.append(round(level - 0.1 + 0.8 * float(priced.sum()) + 0.03 * jitter[1], 2))
         if i >= len(days) - n_contract:
             for symbol in contract_symbols(day):
-                avg = sample_fomc._month_average(contract_month(symbol), level, steps)
+                avg = _month_average(contract_month(symbol), level, e_k, priced)
                 rows.append((symbol, pd.Timestamp(day), round(100.0 - avg, 6)))
     dff = np.array(dff)
     low = np.round(dff - 0.08, 2)
@@ -498,6 +504,16 @@ def _rates(days: list[dt.date], meetings: list[dt.date], seed: int):
     contracts = pd.DataFrame(rows, columns=["series", "date", "value"])
     contracts["source"] = SOURCE
     return series, contracts
+
+
+def _month_average(month: dt.date, base: float, effective: np.ndarray, moves: np.ndarray) -> float:
+    """The average over `month`'s days of base + the moves effective by each day (the
+    arithmetic of sample_fomc._month_average, in closed form: a move counts on the days from
+    its effective day to the month's end)."""
+    first = month.replace(day=1).toordinal()
+    n = _cal.monthrange(month.year, month.month)[1]
+    days_on = np.clip(first + n - np.maximum(effective, first), 0, n)
+    return base + float((moves * days_on).sum()) / n
 
 
 def _universe(equities, others, is_small, sector_names, n_small, n_large) -> pd.DataFrame:
