@@ -147,7 +147,7 @@ def test_rates_follow_the_meetings():
     assert ((dff - low).round(2) == 0.08).all()
 
 
-@pytest.mark.parametrize("as_of, length", [(dt.date(2026, 10, 15), 7), (dt.date(2027, 1, 15), 9)])
+@pytest.mark.parametrize("as_of, length", [(dt.date(2026, 11, 20), 7), (dt.date(2027, 5, 25), 9)])
 def test_brief_headline_on_a_planted_streak_end(as_of, length):
     con = duckdb.connect()
     con.execute(store.SCHEMA_SQL.read_text())
@@ -156,4 +156,7 @@ def test_brief_headline_on_a_planted_streak_end(as_of, length):
     build_all(con, run_params(as_of))
     headline = con.execute("SELECT headline FROM marts.daily_brief WHERE section = 'rotation'").fetchone()[0]
     assert headline.startswith(f"Russell 2000 ahead of the S&P 500 for {length} sessions"), headline
+    if as_of == dt.date(2026, 11, 20):  # in a cutting phase: the Dec 16 cut gets priced in
+        rates = con.execute("SELECT headline FROM marts.daily_brief WHERE section = 'rates'").fetchone()[0]
+        assert rates.startswith("Rate expectations: dovish shift; next FOMC Dec 16"), rates
     con.close()
