@@ -238,12 +238,13 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
 
     # ---- planted breakouts, in order: each shapes its ticker, whose displacement from its own
     # path then relaxes over RELAX sessions (episodes never ratchet a price up for good)
-    eps = [e for e in episodes(_pool(n_small), 252 + RAMP + 1, T_all - 1)]
+    # (a breakout still to come shapes the sessions of its ramp already: those are history)
+    eps = episodes(_pool(n_small), 252 + RAMP + 1, T_all - 1 + RAMP)
     natural = LX.copy()
     for b, ticker, kind in eps:
         j = idx[ticker]
-        full = np.r_[LX[:, j], np.zeros(EPISODE)]  # room for an episode running past the end
-        _plant_breakout(full, b, kind, _rng(seed, all_days[b], 3))
+        full = np.r_[LX[:, j], np.zeros(RAMP + EPISODE)]  # room for an episode running past the end
+        _plant_breakout(full, b, kind, np.random.default_rng([seed, b, 3]))  # seeded per breakout
         stop = min(b + EPISODE, T_all)
         LX[b - RAMP:stop, j] = full[b - RAMP:stop]
         if stop < T_all:
@@ -415,8 +416,10 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     ordinal = np.array([d.toordinal() for d in cal.date], dtype=float)
     mult = (np.where(cal.day_of_week.values >= 5, 0.8, 1.0)[:, None]
             * np.exp(0.2 * np.sin(2 * np.pi * ordinal[:, None] / 365.0 + view_phase)) * np.exp(0.18 * z_a))
-    for b, ticker, kind in eps:
-        d = ordinal - all_days[b].toordinal()
+    # breakouts up to two months ahead: interest builds before them (future sessions from the calendar)
+    ahead_days = all_days + sessions(end + dt.timedelta(days=1), end + dt.timedelta(days=100))
+    for b, ticker, kind in episodes(_pool(n_small), 252 + RAMP + 1, len(ahead_days) - 1):
+        d = ordinal - ahead_days[b].toordinal()
         if d[-1] < -60 or d[0] > 160:
             continue
         shape = np.where(d < 0, 1.0 + 5.0 * np.exp(np.maximum(d, -60) / 3.0),

@@ -31,8 +31,10 @@ def two_days():
     return load_daily_sample(D, **SMALL), load_daily_sample(D1, **SMALL)
 
 
-def test_a_new_day_changes_no_earlier_row(two_days):
-    a, b = two_days
+def _assert_extends(a, b, day: dt.date, later: dt.date) -> None:
+    """b (as of `later`) repeats every row of a (as of `day`) it holds, byte for byte, adds only
+    rows dated after `day`, and drops only rows from the back of its windows (or expired
+    contract months)."""
     for dataset, fa in a.frames.items():
         fb = b.frames[dataset]
         key = RAW_TABLES[dataset][0]
@@ -43,13 +45,37 @@ def test_a_new_day_changes_no_earlier_row(two_days):
             same = (left == right) | (left.isna() & right.isna())
             assert same.all(), (dataset, column)
         added = merged[merged["_merge"] == "right_only"]
+        gone = merged[merged["_merge"] == "left_only"]
+        if dataset == "fomc_calendar":  # a new year publishes its meetings, two years ahead
+            assert gone.empty and (added["meeting_date"] > pd.Timestamp(later) + pd.Timedelta(days=365)).all()
+            continue
         date_col = next((c for c in key if c in ("date", "as_of")), None)
         if date_col is None:
-            assert added.empty, dataset
+            assert added.empty and gone.empty, dataset
             continue
-        assert len(added) > 0 and (added[date_col] == pd.Timestamp(D1)).all(), dataset
-        gone = merged[merged["_merge"] == "left_only"]
-        assert (gone[date_col] < pd.Timestamp(D) - pd.Timedelta(days=20)).all(), dataset  # only the window's back
+        assert len(added) > 0 and (added[date_col] > pd.Timestamp(day)).all(), dataset
+        assert (added[date_col] <= pd.Timestamp(later)).all(), dataset
+        # what left is older than anything b keeps of that ticker / series (a window's back)
+        kept_from = fb.groupby(key[0], observed=True)[date_col].min()
+        first_kept = gone[key[0]].map(kept_from)
+        assert (first_kept.isna() | (gone[date_col] < first_kept)).all(), dataset
+
+
+def test_a_new_day_changes_no_earlier_row(two_days):
+    a, b = two_days
+    _assert_extends(a, b, D, D1)
+    for dataset in ("prices", "fundamentals", "attention", "rates"):
+        frame = b.get(dataset)
+        col = "as_of" if dataset == "fundamentals" else "date"
+        assert frame[col].max() == pd.Timestamp(D1), dataset
+
+
+def test_weeks_later_and_on_a_weekend(two_days):
+    a, _ = two_days
+    later = dt.date(2027, 1, 8)  # seven weeks on, across a year end
+    _assert_extends(a, load_daily_sample(later, **SMALL), D, later)
+    saturday = load_daily_sample(dt.date(2026, 11, 21), **SMALL)
+    pd.testing.assert_frame_equal(saturday.get("prices"), two_days[1].get("prices"), check_exact=True)
 
 
 def test_deterministic_and_seeded():
