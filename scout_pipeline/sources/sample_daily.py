@@ -50,6 +50,7 @@ SPACING = 10                     # sessions between two planted breakouts
 RISE = 10                        # sessions from a breakout to its peak
 RAMP = 20                        # sessions of base-building before a breakout
 EPISODE = 60                     # sessions an episode is shaped (the breakout window)
+TREND = 0.00012                  # log drift per session of the trend prices revert to
 REVERSION = 0.003               # per session, toward the trend (a half-life of ~230 sessions)
 RELAX = 120                      # sessions over which a shaped price returns to its own path
 TYPES = ("cooling", "cooling", "failed")
@@ -115,14 +116,10 @@ def _pool(n_small: int) -> list[str]:
     return legacy.small_tickers(n_small) + legacy.WATCHLIST_SMALL
 
 
-def _bridge(x0, x1, n, sigma, rng):
-    return legacy._bridge(x0, x1, n, sigma, rng)
-
-
 def _plant_breakout(x, b, kind, rng):
     """Shape one ticker's log closes x around a breakout at index b (in place)."""
     level = x[b - 252:b - RAMP].max()
-    ramp = _bridge(x[b - RAMP - 1], level + np.log(0.975), RAMP, 0.012, rng)
+    ramp = legacy._bridge(x[b - RAMP - 1], level + np.log(0.975), RAMP, 0.012, rng)
     x[b - RAMP:b] = np.minimum(ramp, level + np.log(0.985))
     x_b, x_p = level + np.log(1.04), level + np.log(1.14)
     x[b] = x_b
@@ -136,9 +133,9 @@ def _plant_breakout(x, b, kind, rng):
     else:
         mid, end_, lo, hi = level + np.log(0.94), level + np.log(0.93), level + np.log(0.85), level + np.log(0.985)
     m = b + 25
-    down = _bridge(x_p, mid, m - p, 0.008, rng)
+    down = legacy._bridge(x_p, mid, m - p, 0.008, rng)
     x[p + 1:m + 1] = np.r_[legacy._fold(down[:-1], lo, x_p + np.log(0.985)), mid]
-    tail = _bridge(mid, end_, last - m, 0.008, rng)
+    tail = legacy._bridge(mid, end_, last - m, 0.008, rng)
     x[m + 1:last + 1] = legacy._fold(tail, lo, hi)
 
 
@@ -180,6 +177,10 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     price0 = np.where(is_small, np.exp(st.normal(np.log(12), 0.6, N)), np.exp(st.normal(np.log(50), 0.6, N)))
     cap0 = np.where(is_small, np.clip(np.exp(st.normal(np.log(6e8), 0.7, N)), 1e8, 4e9),
                     np.clip(np.exp(st.normal(np.log(2.5e10), 1.0, N)), 4e9, 6e11))
+    for t in legacy.WATCHLIST:  # the real names near their real price and size by the mid-2020s
+        _, price, cap, _ = legacy._WATCHLIST_FACTS[t]
+        growth_to_2026 = np.exp(TREND * ((dt.date(2026, 1, 1) - EPOCH).days * 252 / 365))
+        price0[idx[t]], cap0[idx[t]] = price / growth_to_2026, cap / growth_to_2026
     shares = np.round(cap0 / price0)
     turnover = np.where(is_small, 0.008, 0.005) * np.exp(st.normal(0, 0.4, N))
     base_vol = shares * turnover
@@ -200,7 +201,8 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     dte = np.exp(st.normal(np.log(55), 0.7, N))
     debt_ratio = np.exp(st.normal(np.log(0.25), 0.6, N))
     cash_ratio = np.exp(st.normal(np.log(0.08), 0.6, N))
-    base_views = np.where(is_small, np.exp(st.normal(np.log(900), 0.6, N)), np.exp(st.normal(np.log(7000), 0.6, N)))
+    base_views = np.where(is_small, np.exp(st.normal(np.log(900), 0.6, N)),
+                          np.exp(st.normal(np.log(7000), 0.6, N)))
     view_phase = st.uniform(0, 2 * np.pi, N)
     index_sig = np.array([0.0, 0.0, 0.0015, 0.0035, 0.011, 0.004, 0.0, 0.00015, 0.0003])
 
@@ -231,9 +233,8 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     # from the epoch prices are still plausible (a pure random walk would spread them 50-fold)
     LX = np.empty((T_all, N))
     x = np.log(price0)
-    trend = 0.00012
     for t in range(T_all):
-        x = x + R[t] - REVERSION * (x - np.log(price0) - trend * t)
+        x = x + R[t] - REVERSION * (x - np.log(price0) - TREND * t)
         LX[t] = x
 
     # ---- planted breakouts, in order: each shapes its ticker, whose displacement from its own
@@ -545,7 +546,10 @@ def _universe(equities, others, is_small, sector_names, n_small, n_large) -> pd.
                          "sector": d["sector"], "wikipedia_article": d["wikipedia_article"]})
             continue
         name = f"Sample Smallco {t[1:]:0>{w_s}}" if is_small[i] else f"Sample Largeco {t[1:]:0>{w_l}}"
-        segs = (["small_cap", "russell2000"] + (["sp600"] if i % 2 == 0 else [])) if is_small[i] else ["large_cap", "sp500"]
+        if is_small[i]:
+            segs = ["small_cap", "russell2000"] + (["sp600"] if i % 2 == 0 else [])
+        else:
+            segs = ["large_cap", "sp500"]
         rows.append({"ticker": t, "name": name, "asset_type": "equity", "segments": segs,
                      "sector": sector_names[i], "wikipedia_article": name})
     universe = pd.DataFrame(rows)
