@@ -361,7 +361,11 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     earn = mcap / pe * np.exp(0.01 * z_f[T - F:, :N])
     earn = np.where(loss_fwd, -mcap * loss_depth, np.where(unprofitable, mcap * small_profit, earn))
     nulls = np.abs(z_f[T - F:, N:2 * N]) > 2.326  # ~2% of rows lose their forward EPS
-    for seg, target in ((is_small, SMALL_FORWARD_PE), (~is_small, LARGE_FORWARD_PE)):
+    # each half of the small caps (in the S&P 600 or not) at the small-cap multiple, so every
+    # small-cap segment reads ~15x, not just their union
+    sp600 = is_small & (np.arange(N) < n_small) & (np.arange(N) % 2 == 0)
+    for seg, target in ((sp600, SMALL_FORWARD_PE), (is_small & ~sp600, SMALL_FORWARD_PE),
+                        (~is_small, LARGE_FORWARD_PE)):
         m = seg & ~nulls
         pos = np.where(m & (earn > 0), earn, 0.0).sum(axis=1)
         neg = np.where(m & (earn <= 0), earn, 0.0).sum(axis=1)

@@ -150,10 +150,11 @@ def test_planted_streaks_and_valuation(as_of):
     fund = data.get("fundamentals")
     last = fund[fund["as_of"] == fund["as_of"].max()]
     universe = data.get("universe").set_index("ticker")
-    small = [t for t in last["ticker"] if "small_cap" in universe.loc[t, "segments"]]
-    s = last[last["ticker"].isin(small) & last["forward_eps"].notna()]
-    assert s["market_cap"].sum() / (s["shares_outstanding"] * s["forward_eps"]).sum() == pytest.approx(
-        SMALL_FORWARD_PE, rel=1e-3)
+    for segment in ("small_cap", "sp600"):
+        members = [t for t in last["ticker"] if segment in universe.loc[t, "segments"]]
+        s = last[last["ticker"].isin(members) & last["forward_eps"].notna()]
+        assert s["market_cap"].sum() / (s["shares_outstanding"] * s["forward_eps"]).sum() == pytest.approx(
+            SMALL_FORWARD_PE, rel=1e-3), segment
     synthetic = last[last["ticker"].str.match(r"S\d")]
     assert (synthetic["trailing_eps"] < 0).mean() == pytest.approx(0.40)
 
