@@ -95,6 +95,8 @@ def test_next_day_ingest_writes_only_the_new_day(two_days):
     second = {ds: write_dataset(con, b, ds, f, dt.datetime(2026, 11, 20, 22)) for ds, f in b.frames.items()}
     prices = b.get("prices")
     assert second["prices"][0] == (prices["date"] == pd.Timestamp(D1)).sum() == 47  # one row per ticker
+    # the two-year window moved one session on: the session that left it is deleted, nothing else
+    assert second["prices"][1] == (a.get("prices")["date"] < prices["date"].min()).sum() == 47
     for dataset in ("fundamentals", "attention", "rates"):
         col = "as_of" if dataset == "fundamentals" else "date"
         frame = b.get(dataset)
