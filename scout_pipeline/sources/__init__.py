@@ -14,9 +14,11 @@ def load_source(spec: str, as_of: dt.date, history_start: dt.date | None = None,
     what the `store` file lacks (per ticker; `history_start` reaches further back for a
     backfill); complete sources carry their whole history."""
     if spec == "sample":
-        from scout_pipeline.sources.sample import load_sample
+        # the stable market: a next-day run adds one day (sample.load_sample, the story anchored
+        # on one as-of day, stays for tests that need its exact figures)
+        from scout_pipeline.sources.sample_daily import load_daily_sample
 
-        return load_sample(as_of)
+        return load_daily_sample(as_of)
     if spec == "live":
         from scout_pipeline.sources.live import load_live
 

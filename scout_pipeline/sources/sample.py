@@ -1,4 +1,9 @@
-"""The `sample` source: a deterministic, seeded, clearly SYNTHETIC market.
+"""The sample market anchored on one as-of day: a deterministic, seeded, clearly SYNTHETIC market.
+
+Its planted story ends on the as-of day, so moving the day regenerates all history: the
+`sample` source itself is :mod:`scout_pipeline.sources.sample_daily` (stable from day to day,
+planted on a fixed calendar); tests and benchmarks that check this story's exact figures call
+:func:`load_sample` directly.
 
 Everything here is made up (``source='sample'`` on every row; synthetic equities are called
 "Sample Smallco 001", "Sample Largeco 001", …; the watchlist keeps real tickers and names but

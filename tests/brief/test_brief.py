@@ -59,7 +59,7 @@ def test_rotation_section_says_what_followed_earlier_streaks(sample_warehouse):
         con.close()
     md = (sample_warehouse / "briefs" / "2026-11-20" / "brief.md").read_text()
     rotation = md.split("## Rotation", 1)[1].split("\n## ", 1)[0]
-    assert sentence.startswith("After the 8 earlier runs of at least 7 sessions ahead")
+    assert sentence.startswith("After the 39 earlier runs of at least 7 sessions ahead")  # one per 63 sessions
     assert brief.md_text(sentence) in rotation
     assert html_escape(sentence) in (sample_warehouse / "briefs" / "2026-11-20" / "brief.html").read_text()
 
