@@ -35,6 +35,10 @@ def test_reference_agrees_with_the_marts(con):
 
     found = pandas_reference.compare(sql_streaks, streaks, sql_breakouts, breakouts)
     assert found["streaks_agree"] and found["breakouts_agree"], found["examples"]
+    # every column of both marts, not a few
+    assert found["columns_compared"] == {"relative_strength_streaks": sql_streaks.shape[1],
+                                         "cooling_breakouts": sql_breakouts.shape[1]}
+    assert found["detail"]["relative_strength_streaks"]["rows_one_side"] == 0
     headline = streaks[(streaks["pair_id"] == "smallcap_vs_largecap")].iloc[-1]
     assert headline["streak_days"] == 7  # the planted streak, found by the reference too
     n_small, _ = split_tickers(40)
