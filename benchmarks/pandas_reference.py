@@ -191,7 +191,7 @@ def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, atten
     return streaks(prices, pairs, as_of), breakouts(prices, universe, attention, as_of, p)
 
 
-MART_KEYS = {"relative_strength_streaks": ["pair_id", "date"], "cooling_breakouts": ["ticker"]}
+MART_KEYS = {"relative_strength_streaks": ["pair_id", "date"], "cooling_breakouts": ["ticker", "as_of"]}
 
 
 def _kind(series: pd.Series) -> str:
@@ -242,7 +242,11 @@ def compare_frames(sql: pd.DataFrame, ref: pd.DataFrame, key: list[str], rtol: f
 
 def compare(sql_streaks: pd.DataFrame, ref_streaks: pd.DataFrame,
             sql_breakouts: pd.DataFrame, ref_breakouts: pd.DataFrame) -> dict:
-    """Do the SQL marts and a reference agree on every column of both marts?"""
+    """Do the SQL marts and a reference agree on every column of both marts? The breakout mart
+    keeps earlier as-of days (@history as_of): the reference computes the as-of day only."""
+    days = pd.to_datetime(ref_breakouts["as_of"]).dt.normalize().unique()
+    if len(days):
+        sql_breakouts = sql_breakouts[pd.to_datetime(sql_breakouts["as_of"]).dt.normalize().isin(days)]
     st = compare_frames(sql_streaks, ref_streaks, MART_KEYS["relative_strength_streaks"])
     br = compare_frames(sql_breakouts, ref_breakouts, MART_KEYS["cooling_breakouts"])
     return {

@@ -36,7 +36,10 @@ def streaks(prices: pl.DataFrame, pairs: pl.DataFrame, as_of) -> pl.DataFrame:
     as_of = _date(as_of)
     closes = (prices.lazy().with_columns(pl.col("date").cast(pl.Date))
               .filter((pl.col("date") <= as_of) & (pl.col("adj_close") > 0))
-              .select("ticker", "date", "adj_close"))
+              .select("ticker", "date", "adj_close")
+              # materialised: joined twice, and polars 2.1's lazy plan with both joins reading
+              # one lazy source ran 60x slower than this
+              .collect().lazy())
     joined = (pairs.lazy().select("pair_id", "lead", "base", "label")
               .join(closes.rename({"ticker": "lead", "adj_close": "lead_close"}), on="lead")
               .join(closes.rename({"ticker": "base", "adj_close": "base_close"}), on=["base", "date"])
@@ -50,12 +53,14 @@ def streaks(prices: pl.DataFrame, pairs: pl.DataFrame, as_of) -> pl.DataFrame:
             .with_columns(spread=lr - br,
                           outperformed=pl.when(lr > br).then(True).when(lr < br).then(False),
                           dir=pl.when(lr > br).then(1).when(lr < br).then(-1).otherwise(0))
-            .with_columns(decided_n=(pl.col("dir") != 0).cast(pl.Int64).cum_sum().over("pair_id")))
+            .with_columns(decided_n=(pl.col("dir") != 0).cast(pl.Int64).cum_sum().over("pair_id"))
+            .collect().lazy())  # materialised: the plan below reads it three times
     dec = (days.filter(pl.col("dir") != 0).select("pair_id", "date", "dir", "decided_n")
            .with_columns(streak_id=(pl.col("dir") != pl.col("dir").shift(1)).fill_null(True)
                          .cast(pl.Int64).cum_sum().over("pair_id"))
            .with_columns(run_length=pl.int_range(1, pl.len() + 1).over("pair_id", "streak_id"),
-                         streak_start=pl.col("date").min().over("pair_id", "streak_id")))
+                         streak_start=pl.col("date").min().over("pair_id", "streak_id"))
+           .collect().lazy())
     runs = (dec.group_by("pair_id", "streak_id")
             .agg(dir=pl.col("dir").first(), end_date=pl.col("date").max(), days=pl.len().cast(pl.Int64))
             .sort("pair_id", "streak_id")
@@ -63,7 +68,8 @@ def streaks(prices: pl.DataFrame, pairs: pl.DataFrame, as_of) -> pl.DataFrame:
             .with_columns(score=pl.col("days") * _SCORE + pl.col("end_date").cast(pl.Int64))
             .with_columns(best=pl.col("score").cum_max().shift(1).over("pair_id", "dir"))
             .with_columns(best_days=(pl.col("best") // _SCORE).fill_null(0),
-                          best_end=(pl.col("best") % _SCORE).cast(pl.Int32).cast(pl.Date)))
+                          best_end=(pl.col("best") % _SCORE).cast(pl.Int32).cast(pl.Date))
+            .collect().lazy())
     # prior comparable: the most recent earlier same-direction streak at least as long
     prior = (dec.select("pair_id", "date", "dir", "streak_id", "run_length")
              .join(runs.select("pair_id", "dir", pl.col("streak_id").alias("sid"), "end_date", "days"),
@@ -71,7 +77,8 @@ def streaks(prices: pl.DataFrame, pairs: pl.DataFrame, as_of) -> pl.DataFrame:
              .filter((pl.col("sid") < pl.col("streak_id")) & (pl.col("days") >= pl.col("run_length")))
              .group_by("pair_id", "date")
              .agg(prior_comparable_end=pl.col("end_date").max(),
-                  prior_days=pl.col("days").sort_by("end_date").last()))
+                  prior_days=pl.col("days").sort_by("end_date").last())
+             .collect().lazy())
     standing = (dec.join(runs.select("pair_id", "streak_id", "best_days", "best_end"), on=["pair_id", "streak_id"])
                 .join(prior, on=["pair_id", "date"], how="left")
                 .select("pair_id", "decided_n",
@@ -93,7 +100,7 @@ def breakouts(prices: pl.DataFrame, universe: pl.DataFrame, attention: pl.DataFr
     as_of = _date(as_of)
     lookback, window = int(p["breakout_lookback"]), int(p["breakout_window"])
     vol_n, ratio = int(p["volume_avg_sessions"]), float(p["volume_confirm_ratio"])
-    equities = universe.lazy().filter(pl.col("asset_type") == "equity").select("ticker", "name")
+    equities = universe.lazy().filter(pl.col("asset_type") == "equity").select("ticker", "name").collect().lazy()
     bars = (prices.lazy().with_columns(pl.col("date").cast(pl.Date))
             .filter(pl.col("date") <= as_of)
             .join(equities.select("ticker"), on="ticker", how="semi")
@@ -113,7 +120,8 @@ def breakouts(prices: pl.DataFrame, universe: pl.DataFrame, attention: pl.DataFr
     first = (in_window.filter((pl.col("close") > pl.col("prior_high")) & volume_ok)
              .group_by("ticker").agg(pl.all().sort_by("date").first())
              .select("ticker", breakout_date="date", breakout_level="prior_high", breakout_close="close",
-                     volume_ratio=pl.col("volume") / pl.col("prior_avg_volume")))
+                     volume_ratio=pl.col("volume") / pl.col("prior_avg_volume"))
+             .collect().lazy())  # read by three branches below
     peaks = (in_window.join(first.select("ticker", "breakout_date"), on="ticker")
              .filter(pl.col("date") >= pl.col("breakout_date"))
              .with_columns(peak_close=pl.col("close").max().over("ticker"))
