@@ -127,3 +127,20 @@ def test_restated_ticker_replaces_its_rows_and_counts_them(con, monkeypatch):
     rows = con.execute("SELECT ticker, close, loaded_at FROM raw.prices ORDER BY ticker, date").fetchall()
     assert rows == [("A", 1.0, dt.datetime(2026, 1, 1)), ("A", 2.5, dt.datetime(2026, 2, 1)),
                     ("B", 7.0, dt.datetime(2026, 1, 1)), ("B", 7.0, dt.datetime(2026, 1, 1))]
+
+
+def test_bulk_first_load_keeps_the_table_definition_and_refuses_a_duplicate_key(con, monkeypatch):
+    monkeypatch.setattr(store, "BATCH_ROWS", 2)
+    monkeypatch.setattr(store, "BULK_LOAD_ROWS", 0)  # the path a large first load takes
+    described = con.execute("DESCRIBE raw.prices").fetchall()
+    with pytest.raises(duckdb.ConstraintException):  # the key, built after the insert, still holds
+        store.upsert(con, "prices", pd.concat([_bars([9.0, 9.0, 9.0]), _bars([8.0])]), dt.datetime(2026, 2, 1))
+    assert con.execute("SELECT count(*) FROM raw.prices").fetchone()[0] == 0
+    assert store.upsert_counts(con, "prices", _bars([1.0, 2.0, 3.0]), dt.datetime(2026, 1, 1)) == (3, 0)
+    assert con.execute("DESCRIBE raw.prices").fetchall() == described  # types, NOT NULL, key
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_scout_loading%'").fetchone()[0] == 0
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO raw.prices (ticker, date, source, loaded_at) VALUES ('A', '2026-01-02', 't', now())")
+    # the next day's upsert replaces by key as before
+    assert store.upsert(con, "prices", _bars([1.0, 2.0, 3.5]), dt.datetime(2026, 2, 1)) == 1
+    assert con.execute("SELECT max(close) FROM raw.prices").fetchone()[0] == 3.5
