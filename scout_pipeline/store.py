@@ -219,11 +219,11 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     full snapshot each run: universe, pairs); `replace_keys` does that only for rows whose
     first key column (the ticker) is listed: a restated ticker's whole history arrived, so
     its stored rows that are no longer in it go, in the same transaction. Returns (rows
-    written, deleted).
+    written, rows deleted).
 
     The frame goes to DuckDB as Arrow batches (`conformed_batches`). Into an empty table
-    (a first load, or a full replace that deleted everything) they are inserted directly;
-    otherwise they are staged in a temporary table first, which DuckDB holds in its own
+    (a first load, or a full replace that deleted everything) they are inserted directly,
+    a large first load building the key index once afterwards (`_bulk_load`); otherwise they are staged in a temporary table first, which DuckDB holds in its own
     columnar form and can spill to disk, and compared with the stored rows in one pass.
     """
     key, values = RAW_TABLES[dataset]
@@ -287,7 +287,8 @@ def _bulk_load(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame
     the table without its primary key, the key's index is then built in one pass, and the
     copy replaces the table, all in the caller's transaction. Maintaining the index row by
     row costs about half of such a load; a key delivered twice still fails, when the key is
-    added."""
+    checked at COMMIT. The copy keeps the columns, types, NOT NULL and the key: all that
+    schema.sql gives a raw table (no defaults or CHECKs)."""
     table = f"raw.{dataset}"
     loading = f"raw._scout_loading_{dataset}"  # names from RAW_TABLES, never from input
     not_null = [r[0] for r in con.execute(
