@@ -30,7 +30,7 @@ QUICK_SIZES = (100,)
 
 TARGETS = {
     "rebuild_s": 5.0, "pandas_ratio": 2.0, "incremental_share": 0.15, "peak_gib": 2.0,
-    "load_rows_per_s": 2e6, "doubling_ratio": 2.3, "e2e_s": 30.0, "overhead_share": 1 / 3,
+    "load_rows_per_s": 2e6, "doubling_ratio": 2.3, "daily_doubling_ratio": 2.2, "e2e_s": 30.0, "overhead_share": 1 / 3,
 }
 
 
@@ -113,6 +113,10 @@ def make_snapshot(directory: Path, as_of: dt.date) -> Path:
     return directory
 
 
+class E2EFailed(RuntimeError):
+    """An end-to-end run failed: the harness exits 1 at once."""
+
+
 def run_e2e(args, workdir: Path, log) -> dict:
     from benchmarks.scenarios import DEFAULT_AS_OF
 
@@ -130,15 +134,34 @@ def run_e2e(args, workdir: Path, log) -> dict:
             res = harness.run_worker(task)
             payload = res.payload or {"error": f"worker exited {res.returncode}"}
             payload["process_wall_s"] = round(res.wall, 3)
-            if res.returncode or payload.get("error") or payload.get("exit_code", 0):
-                payload["stderr"] = res.stderr
-                log(f"  FAILED: {payload.get('error') or payload.get('exit_code')}\n{res.stderr}")
+            failed = (res.returncode or payload.get("error") or payload.get("exit_code", 0)
+                      or (mode == "dagster" and "SUCCESS" not in str(payload.get("status", ""))))
             runs[mode].append(payload)
+            if failed:  # a failed run has no figure worth the rest: stop here, the harness fails
+                payload["stderr"] = res.stderr
+                log(f"  FAILED: {payload.get('error') or payload.get('exit_code') or payload.get('status')}"
+                    f"\n{res.stderr}")
+                raise E2EFailed(f"end-to-end run ({mode}) {i + 1} failed: "
+                                f"{payload.get('error') or payload.get('exit_code') or payload.get('status')}")
     return {"source": "sample (default)" if source == "sample" else "snapshot (40 equities x 3 years)",
             "as_of": as_of, "runs": runs}
 
 
 # --------------------------------------------------------------------------- summarising
+
+def _agrees(found: dict | None) -> bool:
+    return bool(found and found.get("streaks_agree") and found.get("breakouts_agree"))
+
+
+def _agreement_cell(found: dict | None) -> str:
+    if not found:
+        return "n/a"
+    cols = found.get("columns_compared", {})
+    return (f"{'yes' if found['streaks_agree'] else 'NO'} ({found['streak_rows']:,} rows x "
+            f"{cols.get('relative_strength_streaks', '?')} cols) / "
+            f"{'yes' if found['breakouts_agree'] else 'NO'} ({found['breakouts']} names x "
+            f"{cols.get('cooling_breakouts', '?')} cols)")
+
 
 def _median(values):
     import statistics
@@ -170,6 +193,7 @@ def summarise(sizes: list[dict], e2e: dict | None, scaling: dict | None = None) 
                           ("raw_load", "incremental_daily", "full_rebuild", "gate_daily", "publish")}
         summary["sizes"][s["n"]] = {
             "full_rebuild_s": full, "incremental_s": inc,
+            # both timed in the same interleaved loop (see scenarios.size_task)
             "incremental_share": (inc / full) if inc and full else None,
             "pipeline_peak_mib": max((v for v in pipeline_peaks.values() if v), default=None),
             "pipeline_peaks_mib": pipeline_peaks,
@@ -219,7 +243,12 @@ def summarise(sizes: list[dict], e2e: dict | None, scaling: dict | None = None) 
             TARGETS["pandas_ratio"], "ge", lambda v: f"{v:.2f}x",
             f"same two marts only: {big['ratios']['pandas_over_sql_same_marts']:.2f}x")
         add(f"incremental daily run / full rebuild ({label})", summary["sizes"][big["n"]]["incremental_share"],
-            TARGETS["incremental_share"], "le", lambda v: f"{v:.0%}")
+            TARGETS["incremental_share"], "le", lambda v: f"{v:.0%}",
+            "interleaved, per round: " + ", ".join(f"{x:.0%}" for x in big.get("incremental_share_per_round", [])))
+        pol = big["ratios"].get("polars_over_sql_same_marts")
+        add(f"polars reference / the same two SQL marts ({label})", pol, 1.0, "ge", lambda v: f"{v:.2f}x",
+            big.get("polars_reference", "") if pol is None else
+            f"polars / all marts: {big['ratios']['polars_over_full_rebuild']:.2f}x")
         add(f"peak memory, pipeline steps ({label})", summary["sizes"][big["n"]]["pipeline_peak_mib"],
             TARGETS["peak_gib"] * 1024, "le", fmt_mib,
             "max of raw load, incremental run, full rebuild, daily gate, publish; "
@@ -239,6 +268,10 @@ def summarise(sizes: list[dict], e2e: dict | None, scaling: dict | None = None) 
                 TARGETS["doubling_ratio"], "le", lambda v: f"{v:.2f}x",
                 f"side by side, median of {scaling['repeats']} round-robin rebuilds" if side
                 else "from the per-size runs (not side by side)")
+            da, db = _phase(by_n[a], "incremental_daily"), _phase(by_n[b], "incremental_daily")
+            add(f"doubling equities {a:,} -> {b:,}: incremental daily run time ratio",
+                db / da if da and db else None, TARGETS["daily_doubling_ratio"], "le", lambda v: f"{v:.2f}x",
+                "from the per-size runs, minutes apart (not side by side)")
         else:
             add("doubling equities: full rebuild time ratio", None, TARGETS["doubling_ratio"], "le",
                 lambda v: f"{v:.2f}x", "needs two sizes N and 2N")
@@ -291,6 +324,10 @@ def render(meta: dict, sizes: list[dict], e2e: dict | None, summary: dict, scali
             row("pandas reference (same two)", lambda s: fmt_s(_phase(s, "pandas_reference"))),
             row("ratio pandas / full rebuild", lambda s: f"{s['ratios']['pandas_over_full_rebuild']:.2f}x"),
             row("ratio pandas / same two marts", lambda s: f"{s['ratios']['pandas_over_sql_same_marts']:.2f}x"),
+            row("polars reference (same two)", lambda s: fmt_s(_phase(s, "polars_reference"))
+                if _phase(s, "polars_reference") else s.get("polars_reference", "n/a")),
+            row("ratio polars / same two marts", lambda s: f"{s['ratios']['polars_over_sql_same_marts']:.2f}x"),
+            row("ratio polars / full rebuild", lambda s: f"{s['ratios']['polars_over_full_rebuild']:.2f}x"),
             row("quality gate, daily run", lambda s: fmt_s(_phase(s, "gate_daily"))),
             row("quality gate, first load (once)", lambda s: fmt_s(_phase(s, "gate_first_load"))),
             row("publish", lambda s: fmt_s(_phase(s, "publish"))),
@@ -307,9 +344,8 @@ def render(meta: dict, sizes: list[dict], e2e: dict | None, summary: dict, scali
             row("peak RSS publish", lambda s: fmt_mib(_peak(s, "publish"))),
             row("peak RSS pandas reference", lambda s: fmt_mib(_peak(s, "pandas_reference"))),
             row("  RSS before it (imports + input frames)", lambda s: fmt_mib(s["memory"]["pandas_reference"]["rss_with_frames_mib"])),
-            row("agreement streaks / breakouts", lambda s: (
-                f"{'yes' if s['agreement']['streaks_agree'] else 'NO'} ({s['agreement']['streak_rows']:,} rows) / "
-                f"{'yes' if s['agreement']['breakouts_agree'] else 'NO'} ({s['agreement']['breakouts']} names)")),
+            row("pandas = SQL, streaks / breakouts", lambda s: _agreement_cell(s["agreement"])),
+            row("polars = SQL, streaks / breakouts", lambda s: _agreement_cell(s.get("polars_agreement"))),
         ]
         lines += ["## Figures by size", "", markdown_table(header, rows), ""]
         lines += ["## Where the time goes (largest size)", ""]
@@ -390,7 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731  progress on stderr
     own_tmp = None
     if args.workdir:
-        workdir = Path(args.workdir)
+        # absolute: the workers and Dagster (DAGSTER_HOME must be absolute) get paths from it
+        workdir = Path(args.workdir).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
     else:
         own_tmp = tempfile.mkdtemp(prefix="scout-bench-")
@@ -404,7 +441,11 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": harness.machine()}
         sizes = run_sizes(args, workdir, log)
         scaling = run_scaling(args, workdir, sizes, log)
-        e2e = None if args.no_e2e else run_e2e(args, workdir, log)
+        try:
+            e2e = None if args.no_e2e else run_e2e(args, workdir, log)
+        except E2EFailed as exc:
+            log(f"FAILED: {exc}")
+            return 1
         live = None
         if args.live_tickers:
             from benchmarks import live_path
@@ -429,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
                 indent=1, default=str))
             (out / "results.md").write_text(text + "\n")
         failed = any(s.get("error") for s in sizes) or (e2e is not None and summary.get("e2e") is None)
-        disagree = any(not (s.get("agreement", {}).get("streaks_agree") and s.get("agreement", {}).get("breakouts_agree"))
+        disagree = any(not _agrees(s.get("agreement")) or ("polars_agreement" in s and not _agrees(s["polars_agreement"]))
                        for s in sizes if not s.get("error"))
         return 1 if failed or disagree else 0
     finally:

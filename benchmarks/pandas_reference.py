@@ -19,9 +19,21 @@ import numpy as np
 import pandas as pd
 
 
+STREAK_COLUMNS = ["pair_id", "date", "lead", "base", "label", "lead_close", "base_close", "ratio",
+                  "lead_return", "base_return", "spread", "outperformed", "streak_days", "streak_start",
+                  "prior_comparable_end", "prior_comparable_days", "longest_streak_days",
+                  "longest_streak_end", "history_start"]
+BREAKOUT_COLUMNS = ["ticker", "as_of", "name", "breakout_date", "breakout_level", "breakout_close",
+                    "volume_ratio", "peak_close", "peak_date", "close", "pullback_pct", "above_level_pct",
+                    "days_since_breakout", "attention_source", "attention_recent", "attention_base",
+                    "attention_change_pct", "status"]
+
+
 def streaks(prices: pd.DataFrame, pairs: pd.DataFrame, as_of) -> pd.DataFrame:
     """One row per pair and common session: returns, signed streak_days, streak_start, the
-    prior comparable streak and the longest one on record (rules of the streak mart)."""
+    prior comparable streak and the longest one on record (rules of the streak mart: the
+    first common session has no return; a tie neither extends, starts nor breaks a streak
+    and repeats the streak as it stood)."""
     as_of = pd.Timestamp(as_of)
     closes = prices.loc[(prices["date"] <= as_of) & (prices["adj_close"] > 0), ["ticker", "date", "adj_close"]]
     out = []
@@ -31,20 +43,25 @@ def streaks(prices: pd.DataFrame, pairs: pd.DataFrame, as_of) -> pd.DataFrame:
         df = lead.merge(base, on="date").sort_values("date").reset_index(drop=True)
         if df.empty:
             continue
+        df["history_start"] = df["date"].iloc[0]
+        df["ratio"] = df["lead_close"] / df["base_close"]
         df["lead_return"] = df["lead_close"] / df["lead_close"].shift(1) - 1
         df["base_return"] = df["base_close"] / df["base_close"].shift(1) - 1
-        df = df.iloc[1:].reset_index(drop=True)  # the first common session has no return
         df["spread"] = df["lead_return"] - df["base_return"]
-        df["outperformed"] = df["lead_return"] > df["base_return"]
-        df["dir"] = np.where(df["outperformed"], 1, -1)
-        df["streak_id"] = (df["dir"] != df["dir"].shift(1)).cumsum()
-        df["run_length"] = df.groupby("streak_id").cumcount() + 1
-        df["streak_days"] = df["dir"] * df["run_length"]
-        df["streak_start"] = df.groupby("streak_id")["date"].transform("min")
+        dirs = np.select([df["lead_return"] > df["base_return"], df["lead_return"] < df["base_return"]], [1, -1], 0)
+        df["outperformed"] = pd.array(np.where(dirs == 1, True, False), dtype="boolean")
+        df.loc[dirs == 0, "outperformed"] = pd.NA
+        # the streaks are counted over the decided sessions only
+        dec = df.loc[dirs != 0, ["date"]].reset_index(drop=True)
+        dec["dir"] = dirs[dirs != 0]
+        dec["streak_id"] = (dec["dir"] != dec["dir"].shift(1)).cumsum()
+        dec["run_length"] = dec.groupby("streak_id").cumcount() + 1
+        dec["streak_days"] = dec["dir"] * dec["run_length"]
+        dec["streak_start"] = dec.groupby("streak_id")["date"].transform("min")
 
         # the streaks themselves, and per streak the longest same-direction one before it
-        runs = df.groupby("streak_id").agg(dir=("dir", "first"), end_date=("date", "max"),
-                                           days=("run_length", "max")).reset_index()
+        runs = dec.groupby("streak_id").agg(dir=("dir", "first"), end_date=("date", "max"),
+                                            days=("run_length", "max")).reset_index()
         best_days, best_end = [], []
         record = {1: (0, None), -1: (0, None)}
         for r in runs.itertuples(index=False):
@@ -53,29 +70,31 @@ def streaks(prices: pd.DataFrame, pairs: pd.DataFrame, as_of) -> pd.DataFrame:
             if r.days >= record[r.dir][0]:  # a tie: the more recent one is the record
                 record[r.dir] = (r.days, r.end_date)
         runs["best_days"], runs["best_end"] = best_days, best_end
-        df = df.merge(runs[["streak_id", "best_days", "best_end"]], on="streak_id", how="left")
-        longer = df["run_length"] >= df["best_days"]
-        df["longest_streak_days"] = df["dir"] * np.maximum(df["run_length"], df["best_days"])
-        df["longest_streak_end"] = df["date"].where(longer, df["best_end"])
+        dec = dec.merge(runs[["streak_id", "best_days", "best_end"]], on="streak_id", how="left")
+        longer = dec["run_length"] >= dec["best_days"]
+        dec["longest_streak_days"] = dec["dir"] * np.maximum(dec["run_length"], dec["best_days"])
+        dec["longest_streak_end"] = dec["date"].where(longer, pd.to_datetime(dec["best_end"]))
 
         # prior comparable: the most recent earlier same-direction streak at least as long
-        cand = df[["date", "dir", "streak_id", "run_length"]].merge(
+        cand = dec[["date", "dir", "streak_id", "run_length"]].merge(
             runs[["streak_id", "dir", "end_date", "days"]].rename(columns={"streak_id": "sid"}), on="dir")
         cand = cand[(cand["sid"] < cand["streak_id"]) & (cand["days"] >= cand["run_length"])]
         prior = cand.sort_values("end_date").groupby("date").tail(1)[["date", "end_date", "days"]]
-        df = df.merge(prior.rename(columns={"end_date": "prior_comparable_end", "days": "prior_days"}),
-                      on="date", how="left")
-        df["prior_comparable_days"] = df["dir"] * df["prior_days"]
+        dec = dec.merge(prior.rename(columns={"end_date": "prior_comparable_end", "days": "prior_days"}),
+                        on="date", how="left")
+        dec["prior_comparable_days"] = dec["dir"] * dec["prior_days"]
 
-        df.insert(0, "pair_id", pair.pair_id)
-        df["lead"], df["base"], df["label"] = pair.lead, pair.base, pair.label
+        # every session shows the streak as the last decided session (itself included) left it
+        dec["decided_n"] = np.arange(1, len(dec) + 1)
+        df["decided_n"] = np.cumsum(dirs != 0)
+        standing = ["streak_days", "streak_start", "prior_comparable_end", "prior_comparable_days",
+                    "longest_streak_days", "longest_streak_end"]
+        df = df.merge(dec[["decided_n", *standing]], on="decided_n", how="left")
+        df["pair_id"], df["lead"], df["base"], df["label"] = pair.pair_id, pair.lead, pair.base, pair.label
         out.append(df)
     if not out:
-        return pd.DataFrame(columns=["pair_id", "date", "streak_days"])
-    cols = ["pair_id", "date", "lead", "base", "label", "lead_close", "base_close", "lead_return",
-            "base_return", "spread", "outperformed", "streak_days", "streak_start",
-            "prior_comparable_end", "prior_comparable_days", "longest_streak_days", "longest_streak_end"]
-    return pd.concat(out, ignore_index=True)[cols]
+        return pd.DataFrame(columns=STREAK_COLUMNS)
+    return pd.concat(out, ignore_index=True)[STREAK_COLUMNS]
 
 
 def breakouts(prices: pd.DataFrame, universe: pd.DataFrame, attention: pd.DataFrame, as_of,
@@ -152,7 +171,10 @@ def breakouts(prices: pd.DataFrame, universe: pd.DataFrame, attention: pd.DataFr
     out["days_since_breakout"] = out["breakout_date"].map(sessions_back).astype("int64")
     base = out["attention_base"].astype(float)
     out["attention_change_pct"] = np.where(base > 0, (out["attention_recent"] / base - 1) * 100, np.nan)
-    change = out["attention_change_pct"]
+    # the move the status reads: a rise from a zero base is rising, zero to zero no change
+    recent = out["attention_recent"].astype(float)
+    change = out["attention_change_pct"].where(
+        ~(base == 0), np.where(recent > 0, np.inf, np.where(recent == 0, 0.0, np.nan)))
     out["status"] = np.select(
         [out["close"] < out["breakout_level"],
          (out["pullback_pct"] >= p["cooling_pullback_pct"])
@@ -160,11 +182,7 @@ def breakouts(prices: pd.DataFrame, universe: pd.DataFrame, attention: pd.DataFr
          (out["pullback_pct"] <= p["heating_pullback_pct"])
          & (change.isna() | (change >= p["heating_attention_min_change_pct"]))],
         ["failed", "cooling", "heating"], default="holding")
-    cols = ["ticker", "as_of", "name", "breakout_date", "breakout_level", "breakout_close",
-            "volume_ratio", "peak_close", "peak_date", "close", "pullback_pct", "above_level_pct",
-            "days_since_breakout", "attention_source", "attention_recent", "attention_base",
-            "attention_change_pct", "status"]
-    return out[cols].sort_values("ticker").reset_index(drop=True)
+    return out[BREAKOUT_COLUMNS].sort_values("ticker").reset_index(drop=True)
 
 
 def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, attention: pd.DataFrame,
@@ -173,33 +191,70 @@ def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, atten
     return streaks(prices, pairs, as_of), breakouts(prices, universe, attention, as_of, p)
 
 
-def compare(sql_streaks: pd.DataFrame, ref_streaks: pd.DataFrame,
-            sql_breakouts: pd.DataFrame, ref_breakouts: pd.DataFrame) -> dict:
-    """Do the SQL marts and the reference agree? streak_days per (pair, date); breakouts by
-    ticker, breakout_date and status. Returns counts and a few mismatches."""
-    def norm(frame, cols):
-        out = frame[cols].copy()
-        for c in cols:
-            if "date" in c:
+MART_KEYS = {"relative_strength_streaks": ["pair_id", "date"], "cooling_breakouts": ["ticker", "as_of"]}
+
+
+def _kind(series: pd.Series) -> str:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+        return "other"
+    return "number"
+
+
+def compare_frames(sql: pd.DataFrame, ref: pd.DataFrame, key: list[str], rtol: float = 1e-9) -> dict:
+    """Every column of the SQL mart against the reference, row by row on `key`: rows on one
+    side only, columns the reference lacks, and cells that differ (numbers to `rtol`,
+    nulls equal only to nulls)."""
+    def norm(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        for c in out.columns:
+            if "date" in c or c in ("as_of", "streak_start", "prior_comparable_end", "history_start"):
                 out[c] = pd.to_datetime(out[c]).dt.normalize()
         return out
 
-    s_sql = norm(sql_streaks, ["pair_id", "date", "streak_days"])
-    s_ref = norm(ref_streaks, ["pair_id", "date", "streak_days"])
-    m = s_sql.merge(s_ref, on=["pair_id", "date"], how="outer", suffixes=("_sql", "_ref"), indicator=True)
-    streak_bad = m[(m["_merge"] != "both") | (m["streak_days_sql"] != m["streak_days_ref"])]
-    cols = ["ticker", "breakout_date", "status"]
-    b_sql = norm(sql_breakouts, cols).sort_values("ticker").reset_index(drop=True)
-    b_ref = norm(ref_breakouts, cols).sort_values("ticker").reset_index(drop=True)
-    mb = b_sql.merge(b_ref, on="ticker", how="outer", suffixes=("_sql", "_ref"), indicator=True)
-    breakout_bad = mb[(mb["_merge"] != "both") | (mb["breakout_date_sql"] != mb["breakout_date_ref"])
-                      | (mb["status_sql"] != mb["status_ref"])]
+    missing = [c for c in sql.columns if c not in ref.columns]
+    s, r = norm(sql), norm(ref[[c for c in sql.columns if c in ref.columns]])
+    m = s.merge(r, on=key, how="outer", suffixes=("_sql", "_ref"), indicator=True)
+    one_side = int((m["_merge"] != "both").sum())
+    both = m[m["_merge"] == "both"]
+    bad_cells: dict[str, int] = {}
+    examples = []
+    for col in (c for c in sql.columns if c not in key and c not in missing):
+        a, b = both[f"{col}_sql"], both[f"{col}_ref"]
+        nulls = a.isna().to_numpy() & b.isna().to_numpy()
+        if _kind(a) == "number" and _kind(b) == "number":
+            av, bv = a.astype("float64").to_numpy(), b.astype("float64").to_numpy()
+            same = nulls | np.isclose(av, bv, rtol=rtol, atol=1e-12, equal_nan=False) | (av == bv)
+        else:
+            av, bv = a.astype(object).to_numpy(), b.astype(object).to_numpy()
+            same = nulls | np.array([x == y if not (pd.isna(x) or pd.isna(y)) else False
+                                     for x, y in zip(av, bv)], dtype=bool)
+        if not same.all():
+            bad_cells[col] = int((~same).sum())
+            row = both[~same].iloc[0]
+            examples.append(f"{col}: {[row[k] for k in key]} sql={row[f'{col}_sql']!r} ref={row[f'{col}_ref']!r}")
+    return {"rows": len(sql), "rows_ref": len(ref), "rows_one_side": one_side,
+            "columns_compared": len(sql.columns) - len(missing), "columns_missing": missing,
+            "cells_differing": bad_cells, "examples": examples[:5],
+            "agree": len(sql) > 0 and one_side == 0 and not missing and not bad_cells}
+
+
+def compare(sql_streaks: pd.DataFrame, ref_streaks: pd.DataFrame,
+            sql_breakouts: pd.DataFrame, ref_breakouts: pd.DataFrame) -> dict:
+    """Do the SQL marts and a reference agree on every column of both marts? The breakout mart
+    keeps earlier as-of days (@history as_of): the reference computes the as-of day only."""
+    days = pd.to_datetime(ref_breakouts["as_of"]).dt.normalize().unique()
+    if len(days):
+        sql_breakouts = sql_breakouts[pd.to_datetime(sql_breakouts["as_of"]).dt.normalize().isin(days)]
+    st = compare_frames(sql_streaks, ref_streaks, MART_KEYS["relative_strength_streaks"])
+    br = compare_frames(sql_breakouts, ref_breakouts, MART_KEYS["cooling_breakouts"])
     return {
-        "streak_rows": len(s_sql), "streak_rows_ref": len(s_ref), "streak_mismatches": len(streak_bad),
-        "streaks_agree": len(streak_bad) == 0 and len(s_sql) > 0,
-        "breakouts": len(b_sql), "breakouts_ref": len(b_ref), "breakout_mismatches": len(breakout_bad),
-        "breakouts_agree": len(breakout_bad) == 0 and len(b_sql) > 0,
-        "breakout_tickers": sorted(b_sql["ticker"].tolist()),
-        "examples": [str(r) for r in streak_bad.head(3).to_dict("records")]
-                    + [str(r) for r in breakout_bad.head(3).to_dict("records")],
+        "streak_rows": st["rows"], "streak_rows_ref": st["rows_ref"], "streaks_agree": st["agree"],
+        "breakouts": br["rows"], "breakouts_ref": br["rows_ref"], "breakouts_agree": br["agree"],
+        "breakout_tickers": sorted(sql_breakouts["ticker"].tolist()),
+        "columns_compared": {"relative_strength_streaks": st["columns_compared"],
+                             "cooling_breakouts": br["columns_compared"]},
+        "detail": {"relative_strength_streaks": st, "cooling_breakouts": br},
+        "examples": st["examples"] + br["examples"],
     }

@@ -218,6 +218,24 @@ def fetch_frames(path: Path) -> dict:
         con.close()
 
 
+def fetch_polars_frames(path: Path) -> dict | None:
+    """The same staging views as polars DataFrames; None when polars is not installed."""
+    try:
+        import polars  # noqa: F401
+    except ImportError:
+        return None
+    con = _connect(path)
+    try:
+        return {
+            "prices": con.sql("SELECT ticker, date, close, adj_close, volume FROM staging.stg_prices").pl(),
+            "pairs": con.sql("SELECT * FROM staging.stg_pairs").pl(),
+            "universe": con.sql("SELECT ticker, name, asset_type FROM staging.stg_universe").pl(),
+            "attention": con.sql("SELECT source, ticker, date, value FROM staging.stg_attention").pl(),
+        }
+    finally:
+        con.close()
+
+
 def mart_frames(path: Path):
     con = _connect(path)
     try:
@@ -330,9 +348,11 @@ def size_task(task: dict) -> dict:
         inc_parts.setdefault("rebuild_marts", []).append(time.perf_counter() - loaded)
         return rows
 
-    keep(measure("incremental_daily", one_daily, repeats, setup=inc_setup,
-                 rows=sum(len(f) for f in new.values())))
-    result["incremental_parts"] = _medians(inc_parts)
+    # once here for the state the journal, gate and publish phases read; the timed runs are
+    # interleaved with the full rebuild below, so the share compares runs seconds apart
+    inc_setup()
+    one_daily()
+    inc_parts.clear()
 
     # ---- raw journal entry (publish): the daily run's changes against the store it started
     # from, and a first entry (the whole raw tables, as a new or upgraded warehouse writes)
@@ -404,19 +424,37 @@ def size_task(task: dict) -> dict:
                  setup=lambda: publish_copy(inc, pub_root, "bench")))
     shutil.rmtree(pub_root, ignore_errors=True)
 
-    # ---- side by side: full rebuild, the two marts alone, the pandas reference
+    # ---- side by side, interleaved: the incremental daily run and the full rebuild
+    # (alternating which goes first), the two marts alone, the pandas and polars references
     started = time.perf_counter()
     frames = fetch_frames(inc)
     result["pandas_fetch_seconds"] = round(time.perf_counter() - started, 3)
+    pl_frames = fetch_polars_frames(inc)
+    if pl_frames is None:
+        result["polars_reference"] = "skipped: polars is not installed (pip install -e .[bench])"
     p = params_mod.resolve({})
     per_model: dict[str, list[float]] = {}
+    daily = Phase("incremental_daily", rows=sum(len(f) for f in new.values()))
     full, pair, ref = Phase("full_rebuild"), Phase("sql_streaks_breakouts"), Phase("pandas_reference")
-    ref_out = None
-    for _ in range(repeats):
-        for phase, fn in ((full, lambda: one_rebuild(per_model=per_model)),
-                          (pair, lambda: one_rebuild(only=PAIR_MARTS)),
-                          (ref, lambda: pandas_reference.run(frames["prices"], frames["pairs"], frames["universe"],
-                                                             frames["attention"], new_day, p))):
+    pol = Phase("polars_reference")
+    ref_out = pol_out = None
+    share_pairs = []
+    for i in range(repeats):
+        order = [(daily, one_daily), (full, lambda: one_rebuild(per_model=per_model))]
+        if i % 2:
+            order.reverse()
+        order += [(pair, lambda: one_rebuild(only=PAIR_MARTS)),
+                  (ref, lambda: pandas_reference.run(frames["prices"], frames["pairs"], frames["universe"],
+                                                     frames["attention"], new_day, p))]
+        if pl_frames is not None:
+            from benchmarks import polars_reference
+
+            order.append((pol, lambda: polars_reference.run(pl_frames["prices"], pl_frames["pairs"],
+                                                            pl_frames["universe"], pl_frames["attention"],
+                                                            new_day, p)))
+        for phase, fn in order:
+            if phase is daily:
+                inc_setup()  # the stored state before the new session (untimed copy)
             harness.reset_peak()
             started = time.perf_counter()
             out = fn()
@@ -424,6 +462,14 @@ def size_task(task: dict) -> dict:
             phase.peak_mib = max(phase.peak_mib, harness.peak_mib())
             if phase is ref:
                 ref_out = out
+            elif phase is pol:
+                pol_out = out
+        share_pairs.append(daily.seconds[-1] / full.seconds[-1])
+    keep(daily)
+    result["incremental_parts"] = _medians(inc_parts)
+    result["incremental_share_per_round"] = [round(x, 3) for x in share_pairs]
+    if pol.seconds:
+        keep(pol)
     full.peak_mib = rebuild_mem.peak_mib  # measured alone, without the pandas frames resident
     for phase in (full, pair, ref):
         keep(phase)
@@ -435,8 +481,14 @@ def size_task(task: dict) -> dict:
     result["ratios"] = {
         "pandas_over_full_rebuild": round(ref.median / full.median, 3),
         "pandas_over_sql_same_marts": round(ref.median / pair.median, 3),
+        "incremental_over_full_rebuild": round(daily.median / full.median, 3),
     }
-    del frames, ref_out
+    if pol_out is not None:
+        result["polars_agreement"] = pandas_reference.compare(sql_streaks, pol_out[0].to_pandas(),
+                                                              sql_breakouts, pol_out[1].to_pandas())
+        result["ratios"]["polars_over_full_rebuild"] = round(pol.median / full.median, 3)
+        result["ratios"]["polars_over_sql_same_marts"] = round(pol.median / pair.median, 3)
+    del frames, ref_out, pl_frames, pol_out
     result["raw_load_rows_per_s"] = round(rows_hist / load.median) if load.median else None
     result["raw_load_prices_rows_per_s"] = round(result["rows"]["prices"] / result["raw_load_per_dataset"]["prices"])
     if task.get("memory_workers"):

@@ -26,6 +26,7 @@ from typing import Iterator
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from scout_pipeline import faults
 from scout_pipeline.sources.contracts import DATE_COLUMNS, LIST_COLUMNS, RAW_TABLES, TEXT_COLUMNS
@@ -152,10 +153,21 @@ class Warehouse:
 # ---------------------------------------------------------------- raw upserts
 
 
-def conform(dataset: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Frame in contract column order with contract types (dates as DATE, numbers as float)."""
+# Rows conformed and handed to DuckDB at a time: bounds the conformed copy of a first load
+# (7.5 M price rows at 3,000 equities x 10 years) to ~100 MB beside the source frame.
+BATCH_ROWS = 1_000_000
+# From this many rows into an empty table, its key index is built once after the insert
+# (`_bulk_load`) rather than maintained row by row.
+BULK_LOAD_ROWS = 200_000
+
+
+def conform(dataset: str, frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Frame in contract column order with contract types (dates as DATE, numbers as float).
+    `columns` limits it to those contract columns (e.g. only the key)."""
     key, values = RAW_TABLES[dataset]
     cols = key + values + ([] if "source" in key else ["source"])
+    if columns is not None:
+        cols = [c for c in cols if c in columns]
     out = pd.DataFrame(index=frame.index)
     for col in cols:
         series = frame[col] if col in frame.columns else pd.Series(None, index=frame.index, dtype="object")
@@ -180,6 +192,16 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value]
 
 
+def conformed_batches(dataset: str, frame: pd.DataFrame, batch_rows: int | None = None) -> Iterator[pa.Table]:
+    """`frame` conformed as Arrow tables of at most `batch_rows` rows (at least one, maybe
+    empty): DuckDB scans Arrow columns directly, with no per-row conversion, and only one
+    batch's conformed copy exists at a time."""
+    batch_rows = batch_rows or BATCH_ROWS
+    for start in range(0, max(len(frame), 1), batch_rows):
+        data = conform(dataset, frame.iloc[start:start + batch_rows])
+        yield pa.Table.from_pandas(data, preserve_index=False)
+
+
 def upsert(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
            loaded_at: dt.datetime, replace_all: bool = False) -> int:
     """`upsert_counts` without the deleted count: the rows written."""
@@ -198,44 +220,104 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     first key column (the ticker) is listed: a restated ticker's whole history arrived, so
     its stored rows that are no longer in it go, in the same transaction. Returns (rows
     written, rows deleted).
+
+    The frame goes to DuckDB as Arrow batches (`conformed_batches`). Into an empty table
+    (a first load, or a full replace that deleted everything) they are inserted directly,
+    a large first load building the key index once afterwards (`_bulk_load`); otherwise they are staged in a temporary table first, which DuckDB holds in its own
+    columnar form and can spill to disk, and compared with the stored rows in one pass.
     """
     key, values = RAW_TABLES[dataset]
-    data = conform(dataset, frame)
     stamp = pd.Timestamp(loaded_at)
-    data["loaded_at"] = stamp.tz_convert(None) if stamp.tzinfo else stamp
+    stamp = (stamp.tz_convert(None) if stamp.tzinfo else stamp).to_pydatetime()
     table = f"raw.{dataset}"  # identifiers come from RAW_TABLES, never from input
-    cols = ", ".join(data.columns)
+    cols = ", ".join(key + values + ([] if "source" in key else ["source"]) + ["loaded_at"])
     on = " AND ".join(f"i.{k} = t.{k}" for k in key)
     changed = " OR ".join(f"i.{c} IS DISTINCT FROM t.{c}" for c in values + (["source"] if "source" not in key else []))
+    staged = False
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("incoming", data)
-        deleted = 0
-        if replace_all:
-            deleted = con.execute(
-                f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})").fetchone()[0]
-        elif replace_keys:
-            deleted = con.execute(
-                f"DELETE FROM {table} t WHERE list_contains(?, t.{key[0]}) "
-                f"AND NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})", [list(replace_keys)]).fetchone()[0]
-        if con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
-            # first load: nothing to compare with, so skip the join (keys still enforced)
-            written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM incoming").fetchone()[0]
+        empty = con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]
+        deleted = written = 0
+        if empty and len(frame) >= BULK_LOAD_ROWS:
+            written = _bulk_load(con, dataset, frame, cols, stamp)
+        elif empty:  # first load: nothing to compare with or delete, so no join (keys still enforced)
+            for batch in conformed_batches(dataset, frame):
+                written += _insert_batch(con, f"INSERT INTO {table} ({cols}) SELECT *, ? FROM scout_batch",
+                                         batch, stamp)
         else:
-            written = con.execute(
-                f"INSERT OR REPLACE INTO {table} ({cols}) SELECT i.* FROM incoming i "
-                f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}"
-            ).fetchone()[0]
-        con.unregister("incoming")
+            # the incoming rows with the table's own column types (dates compare as DATE)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE scout_incoming AS SELECT {cols} FROM {table} LIMIT 0")
+            staged = True
+            for batch in conformed_batches(dataset, frame):
+                _insert_batch(con, "INSERT INTO scout_incoming SELECT *, ? FROM scout_batch", batch, stamp)
+            if replace_all:
+                deleted = con.execute(
+                    f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM scout_incoming i WHERE {on})"
+                ).fetchall()[0][0]
+            elif replace_keys:
+                deleted = con.execute(
+                    f"DELETE FROM {table} t WHERE list_contains(?, t.{key[0]}) "
+                    f"AND NOT EXISTS (SELECT 1 FROM scout_incoming i WHERE {on})", [list(replace_keys)]).fetchall()[0][0]
+            if con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]:
+                # everything was replaced: a plain insert, as on a first load
+                written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM scout_incoming").fetchall()[0][0]
+            else:
+                written = con.execute(
+                    f"INSERT OR REPLACE INTO {table} ({cols}) SELECT i.* FROM scout_incoming i "
+                    f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}"
+                ).fetchall()[0][0]
         faults.point("store.before_commit", dataset)
         con.execute("COMMIT")
-    except Exception:
+    except Exception as exc:
         # A COMMIT that failed (disk full) has already ended the transaction: ROLLBACK then
         # raises "cannot rollback - no transaction is active", which must not hide the cause.
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.TransactionException) and "constraint violation" in str(exc):
+            # a key index built by _bulk_load is checked at COMMIT: the same error as an insert's
+            raise duckdb.ConstraintException(str(exc)) from exc
         raise
+    finally:
+        if staged:
+            con.execute("DROP TABLE IF EXISTS temp.scout_incoming")
     return int(written), int(deleted)
+
+
+def _bulk_load(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame, cols: str,
+               stamp: dt.datetime) -> int:
+    """Fill an empty raw table with a large frame (a first load): the rows go into a copy of
+    the table without its primary key, the key's index is then built in one pass, and the
+    copy replaces the table, all in the caller's transaction. Maintaining the index row by
+    row costs about half of such a load; a key delivered twice still fails, when the key is
+    checked at COMMIT. The copy keeps the columns, types, NOT NULL and the key: all that
+    schema.sql gives a raw table (no defaults or CHECKs)."""
+    table = f"raw.{dataset}"
+    loading = f"raw._scout_loading_{dataset}"  # names from RAW_TABLES, never from input
+    not_null = [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ? "
+        "AND NOT is_nullable ORDER BY column_index", [dataset]).fetchall()]
+    con.execute(f"CREATE TABLE {loading} AS SELECT * FROM {table} LIMIT 0")  # same columns and types
+    for col in not_null:
+        con.execute(f'ALTER TABLE {loading} ALTER COLUMN "{col}" SET NOT NULL')
+    written = 0
+    for batch in conformed_batches(dataset, frame):
+        written += _insert_batch(con, f"INSERT INTO {loading} ({cols}) SELECT *, ? FROM scout_batch", batch, stamp)
+    con.execute(f"ALTER TABLE {loading} ADD PRIMARY KEY ({', '.join(RAW_TABLES[dataset][0])})")
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"ALTER TABLE {loading} RENAME TO {dataset}")
+    return written
+
+
+def _insert_batch(con: duckdb.DuckDBPyConnection, sql: str, batch: pa.Table, stamp: dt.datetime) -> int:
+    con.register("scout_batch", batch)
+    try:  # fetched whole: DuckDB 2 refuses register() while a result is still open
+        written = con.execute(sql, [stamp]).fetchall()[0][0]
+    except duckdb.Error:
+        with contextlib.suppress(duckdb.Error):  # the aborted transaction must not mask the cause
+            con.unregister("scout_batch")
+        raise
+    con.unregister("scout_batch")
+    return written
 
 
 # ---------------------------------------------------------------- sql files

@@ -2,11 +2,13 @@
 the pandas reference agrees with the SQL marts on the same data."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from benchmarks import pandas_reference
 from benchmarks.scenarios import split_tickers, synth
@@ -35,6 +37,26 @@ def test_reference_agrees_with_the_marts(con):
 
     found = pandas_reference.compare(sql_streaks, streaks, sql_breakouts, breakouts)
     assert found["streaks_agree"] and found["breakouts_agree"], found["examples"]
+    # every column of both marts, not a few
+    assert found["columns_compared"] == {"relative_strength_streaks": sql_streaks.shape[1],
+                                         "cooling_breakouts": sql_breakouts.shape[1]}
+    assert found["detail"]["relative_strength_streaks"]["rows_one_side"] == 0
+    # one cell off in any column is a disagreement, named by its column
+    off = sql_streaks.copy()
+    off.loc[off.index[-1], "spread"] += 1e-6
+    off_found = pandas_reference.compare(off, streaks, sql_breakouts, breakouts)
+    assert not off_found["streaks_agree"]
+    assert off_found["detail"]["relative_strength_streaks"]["cells_differing"] == {"spread": 1}
+
+    polars = pytest.importorskip("polars")  # the optional `bench` extra
+    from benchmarks import polars_reference
+
+    frames = {k: polars.from_pandas(v) for k, v in
+              {"prices": prices, "pairs": pairs, "universe": universe, "attention": attention}.items()}
+    pl_streaks, pl_breakouts = polars_reference.run(frames["prices"], frames["pairs"], frames["universe"],
+                                                    frames["attention"], as_of, params_mod.resolve({}))
+    found = pandas_reference.compare(sql_streaks, pl_streaks.to_pandas(), sql_breakouts, pl_breakouts.to_pandas())
+    assert found["streaks_agree"] and found["breakouts_agree"], found["examples"]
     headline = streaks[(streaks["pair_id"] == "smallcap_vs_largecap")].iloc[-1]
     assert headline["streak_days"] == 7  # the planted streak, found by the reference too
     n_small, _ = split_tickers(40)
@@ -46,7 +68,9 @@ def test_reference_agrees_with_the_marts(con):
 
 def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     out = tmp_path / "bench"
-    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+    # a relative --workdir (resolved: Dagster needs an absolute DAGSTER_HOME)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out),
+                           "--workdir", os.path.relpath(tmp_path / "work", ROOT)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     text = proc.stdout
@@ -59,6 +83,12 @@ def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     size = results["sizes"][0]
     assert not size.get("error"), size.get("stderr")
     assert size["agreement"]["streaks_agree"] and size["agreement"]["breakouts_agree"]
+    assert size["agreement"]["columns_compared"]["cooling_breakouts"] == 18
+    if "polars_agreement" in size:  # with the `bench` extra installed
+        assert size["polars_agreement"]["streaks_agree"] and size["polars_agreement"]["breakouts_agree"]
+        assert size["phases"]["polars_reference"]["median"] > 0
+    # the incremental run and the full rebuild are timed in the same interleaved loop
+    assert len(size["incremental_share_per_round"]) == len(size["phases"]["full_rebuild"]["seconds"])
     assert all(not p["error"] for p in size["phases"].values()), size["phases"]
     assert size["phases"]["full_rebuild"]["median"] > 0 and size["raw_load_rows_per_s"] > 0
     assert results["summary"]["e2e"]["scout_run_s"] > 0
@@ -66,3 +96,20 @@ def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     assert first["requests"]["yahoo"] > daily["requests"]["yahoo"] > 0  # the daily run fetches less
     assert daily["yahoo_per_ticker"] <= 1.5 and daily["yahoo_by_kind"].get("tz_probe", 0) == 0
     assert (out / "results.md").read_text().startswith("# Trend Scout benchmarks")
+
+
+def test_a_failed_end_to_end_run_fails_the_harness_at_once(tmp_path, monkeypatch):
+    """The first failed `scout run` stops the harness with exit 1: no table from partial runs."""
+    from benchmarks import __main__ as bench, harness
+
+    calls = []
+
+    def failing_worker(task, **_):
+        calls.append(task["kind"])
+        return harness.WorkerResult(returncode=1, payload={"error": "boom"}, stderr="Traceback ...", wall=0.1)
+
+    monkeypatch.setattr(harness, "run_worker", failing_worker)
+    code = bench.main(["--sizes", "100", "--years", "3", "--repeats", "3", "--live-tickers", "0",
+                       "--workdir", str(tmp_path / "w")])
+    assert code == 1
+    assert calls == ["size", "e2e"]  # stopped at the first end-to-end failure, not after 6

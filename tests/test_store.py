@@ -88,3 +88,59 @@ def test_reader_holding_published_file_keeps_its_snapshot(tmp_path):
 def test_unsafe_run_id_is_refused(tmp_path):
     with pytest.raises(store.StoreError):
         store.Warehouse.at(tmp_path).work_path("../../etc/passwd")
+
+
+def _bars(closes, start="2026-01-02"):
+    dates = pd.bdate_range(start, periods=len(closes))
+    return pd.DataFrame({"ticker": "A", "date": dates.strftime("%Y-%m-%d"), "close": closes, "source": "t"})
+
+
+def test_first_load_in_batches_writes_every_row_once(con, monkeypatch):
+    monkeypatch.setattr(store, "BATCH_ROWS", 2)  # 5 rows: batches of 2, 2, 1
+    assert store.upsert_counts(con, "prices", _bars([1.0, 2.0, 3.0, 4.0, 5.0]), dt.datetime(2026, 1, 1)) == (5, 0)
+    rows = con.execute("SELECT date, close, loaded_at FROM raw.prices ORDER BY date").fetchall()
+    assert [r[1] for r in rows] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert rows[0][0] == dt.date(2026, 1, 2) and rows[-1][0] == dt.date(2026, 1, 8)
+    assert {r[2] for r in rows} == {dt.datetime(2026, 1, 1)}
+    # no staging table outlives the call
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+
+
+def test_a_bad_value_in_a_later_batch_rolls_back_the_earlier_ones(con, monkeypatch):
+    monkeypatch.setattr(store, "BATCH_ROWS", 2)
+    with pytest.raises(ValueError):
+        store.upsert(con, "prices", _bars([1.0, 2.0, 3.0, 4.0, "bad"]), dt.datetime(2026, 1, 1))
+    assert con.execute("SELECT count(*) FROM raw.prices").fetchone()[0] == 0
+    with pytest.raises(duckdb.ConstraintException):  # a key twice, in two batches of a first load
+        store.upsert(con, "prices", pd.concat([_bars([9.0, 9.0, 9.0]), _bars([8.0])]), dt.datetime(2026, 2, 1))
+    assert con.execute("SELECT count(*) FROM raw.prices").fetchone()[0] == 0
+
+
+def test_restated_ticker_replaces_its_rows_and_counts_them(con, monkeypatch):
+    monkeypatch.setattr(store, "BATCH_ROWS", 2)
+    other = _bars([7.0, 7.0]).assign(ticker="B")
+    store.upsert(con, "prices", pd.concat([_bars([1.0, 2.0, 3.0]), other]), dt.datetime(2026, 1, 1))
+    # A restated: its history now has two bars, the second changed; B is not touched
+    written, deleted = store.upsert_counts(con, "prices", _bars([1.0, 2.5]), dt.datetime(2026, 2, 1),
+                                           replace_keys=["A"])
+    assert (written, deleted) == (1, 1)  # 2026-01-05 rewritten, 2026-01-06 gone
+    rows = con.execute("SELECT ticker, close, loaded_at FROM raw.prices ORDER BY ticker, date").fetchall()
+    assert rows == [("A", 1.0, dt.datetime(2026, 1, 1)), ("A", 2.5, dt.datetime(2026, 2, 1)),
+                    ("B", 7.0, dt.datetime(2026, 1, 1)), ("B", 7.0, dt.datetime(2026, 1, 1))]
+
+
+def test_bulk_first_load_keeps_the_table_definition_and_refuses_a_duplicate_key(con, monkeypatch):
+    monkeypatch.setattr(store, "BATCH_ROWS", 2)
+    monkeypatch.setattr(store, "BULK_LOAD_ROWS", 0)  # the path a large first load takes
+    described = con.execute("DESCRIBE raw.prices").fetchall()
+    with pytest.raises(duckdb.ConstraintException):  # the key, built after the insert, still holds
+        store.upsert(con, "prices", pd.concat([_bars([9.0, 9.0, 9.0]), _bars([8.0])]), dt.datetime(2026, 2, 1))
+    assert con.execute("SELECT count(*) FROM raw.prices").fetchone()[0] == 0
+    assert store.upsert_counts(con, "prices", _bars([1.0, 2.0, 3.0]), dt.datetime(2026, 1, 1)) == (3, 0)
+    assert con.execute("DESCRIBE raw.prices").fetchall() == described  # types, NOT NULL, key
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_scout_loading%'").fetchone()[0] == 0
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO raw.prices (ticker, date, source, loaded_at) VALUES ('A', '2026-01-02', 't', now())")
+    # the next day's upsert replaces by key as before
+    assert store.upsert(con, "prices", _bars([1.0, 2.0, 3.5]), dt.datetime(2026, 2, 1)) == 1
+    assert con.execute("SELECT max(close) FROM raw.prices").fetchone()[0] == 3.5

@@ -42,11 +42,11 @@ def set_aside_duplicates(con: duckdb.DuckDBPyConnection, run_id: str, dataset: s
     table = f"quality.{dataset}_duplicates"
     con.execute(f"DELETE FROM {table}")  # only the current run's copies matter; files keep history
     key = RAW_TABLES[dataset][0]
-    data = store.conform(dataset, frame)
-    extra = data.duplicated(key, keep="last").to_numpy()
+    # only the key conformed for the check: a first load's history is not copied whole
+    extra = store.conform(dataset, frame, columns=key).duplicated(key, keep="last").to_numpy()
     if not extra.any():
         return frame
-    copies = data[extra].copy()
+    copies = store.conform(dataset, frame.iloc[extra])
     copies["loaded_at"] = stamp(loaded_at)
     copies["run_id"] = run_id
     con.register("scout_duplicate_copies", copies)

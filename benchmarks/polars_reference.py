@@ -1,0 +1,174 @@
+"""The polars reference: the streak and breakout marts as a polars user would write them (lazy
+frames, window expressions with ``over``, joins), to compare the SQL with what a user might
+pick instead of pandas.
+
+It reproduces the rules of ``marts.relative_strength_streaks`` and ``marts.cooling_breakouts``
+(headers of sql/marts/*.sql, docs/marts.md) column for column, like
+``benchmarks/pandas_reference.py``, and the benchmark checks its output equal to the SQL's
+in the same run. The other marts are not reproduced (BENCHMARKS.md says why): the full
+rebuild is compared with the references on the two marts they cover, and on all marts only
+as a ratio.
+
+Inputs are the staging views as polars DataFrames (``con.execute(...).pl()``): ``prices``
+[ticker, date, close, adj_close, volume], ``pairs`` [pair_id, lead, base, label],
+``universe`` [ticker, name, asset_type], ``attention`` [source, ticker, date, value].
+Needs the optional ``bench`` extra (``pip install -e .[bench]``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from benchmarks.pandas_reference import BREAKOUT_COLUMNS, STREAK_COLUMNS
+
+_SCORE = 1_000_000  # (days, end date) packed in one integer: the larger days, then the later end
+
+
+def _date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def streaks(prices: pl.DataFrame, pairs: pl.DataFrame, as_of) -> pl.DataFrame:
+    """One row per pair and common session (rules of the streak mart: the first common
+    session has no return; a tie neither extends, starts nor breaks a streak)."""
+    as_of = _date(as_of)
+    closes = (prices.lazy().with_columns(pl.col("date").cast(pl.Date))
+              .filter((pl.col("date") <= as_of) & (pl.col("adj_close") > 0))
+              .select("ticker", "date", "adj_close")
+              # materialised: joined twice, and polars 2.1's lazy plan with both joins reading
+              # one lazy source ran 60x slower than this
+              .collect().lazy())
+    joined = (pairs.lazy().select("pair_id", "lead", "base", "label")
+              .join(closes.rename({"ticker": "lead", "adj_close": "lead_close"}), on="lead")
+              .join(closes.rename({"ticker": "base", "adj_close": "base_close"}), on=["base", "date"])
+              .sort("pair_id", "date"))
+    lr, br = pl.col("lead_return"), pl.col("base_return")
+    days = (joined
+            .with_columns(history_start=pl.col("date").min().over("pair_id"),
+                          ratio=pl.col("lead_close") / pl.col("base_close"),
+                          lead_return=pl.col("lead_close") / pl.col("lead_close").shift(1).over("pair_id") - 1,
+                          base_return=pl.col("base_close") / pl.col("base_close").shift(1).over("pair_id") - 1)
+            .with_columns(spread=lr - br,
+                          outperformed=pl.when(lr > br).then(True).when(lr < br).then(False),
+                          dir=pl.when(lr > br).then(1).when(lr < br).then(-1).otherwise(0))
+            .with_columns(decided_n=(pl.col("dir") != 0).cast(pl.Int64).cum_sum().over("pair_id"))
+            .collect().lazy())  # materialised: the plan below reads it three times
+    dec = (days.filter(pl.col("dir") != 0).select("pair_id", "date", "dir", "decided_n")
+           .with_columns(streak_id=(pl.col("dir") != pl.col("dir").shift(1)).fill_null(True)
+                         .cast(pl.Int64).cum_sum().over("pair_id"))
+           .with_columns(run_length=pl.int_range(1, pl.len() + 1).over("pair_id", "streak_id"),
+                         streak_start=pl.col("date").min().over("pair_id", "streak_id"))
+           .collect().lazy())
+    runs = (dec.group_by("pair_id", "streak_id")
+            .agg(dir=pl.col("dir").first(), end_date=pl.col("date").max(), days=pl.len().cast(pl.Int64))
+            .sort("pair_id", "streak_id")
+            # the longest same-direction streak before each one (a tie: the more recent)
+            .with_columns(score=pl.col("days") * _SCORE + pl.col("end_date").cast(pl.Int64))
+            .with_columns(best=pl.col("score").cum_max().shift(1).over("pair_id", "dir"))
+            .with_columns(best_days=(pl.col("best") // _SCORE).fill_null(0),
+                          best_end=(pl.col("best") % _SCORE).cast(pl.Int32).cast(pl.Date))
+            .collect().lazy())
+    # prior comparable: the most recent earlier same-direction streak at least as long
+    prior = (dec.select("pair_id", "date", "dir", "streak_id", "run_length")
+             .join(runs.select("pair_id", "dir", pl.col("streak_id").alias("sid"), "end_date", "days"),
+                   on=["pair_id", "dir"])
+             .filter((pl.col("sid") < pl.col("streak_id")) & (pl.col("days") >= pl.col("run_length")))
+             .group_by("pair_id", "date")
+             .agg(prior_comparable_end=pl.col("end_date").max(),
+                  prior_days=pl.col("days").sort_by("end_date").last())
+             .collect().lazy())
+    standing = (dec.join(runs.select("pair_id", "streak_id", "best_days", "best_end"), on=["pair_id", "streak_id"])
+                .join(prior, on=["pair_id", "date"], how="left")
+                .select("pair_id", "decided_n",
+                        streak_days=pl.col("dir") * pl.col("run_length"),
+                        streak_start="streak_start",
+                        prior_comparable_end="prior_comparable_end",
+                        prior_comparable_days=pl.col("dir") * pl.col("prior_days"),
+                        longest_streak_days=pl.col("dir") * pl.max_horizontal("run_length", "best_days"),
+                        longest_streak_end=pl.when(pl.col("run_length") >= pl.col("best_days"))
+                        .then(pl.col("date")).otherwise(pl.col("best_end"))))
+    return (days.join(standing, on=["pair_id", "decided_n"], how="left")
+            .select(STREAK_COLUMNS).sort("pair_id", "date").collect())
+
+
+def breakouts(prices: pl.DataFrame, universe: pl.DataFrame, attention: pl.DataFrame, as_of,
+              p: dict) -> pl.DataFrame:
+    """One row per equity that broke out within the last `breakout_window` sessions (rules of
+    the cooling_breakouts mart); `p` holds the mart's parameters."""
+    as_of = _date(as_of)
+    lookback, window = int(p["breakout_lookback"]), int(p["breakout_window"])
+    vol_n, ratio = int(p["volume_avg_sessions"]), float(p["volume_confirm_ratio"])
+    equities = universe.lazy().filter(pl.col("asset_type") == "equity").select("ticker", "name").collect().lazy()
+    bars = (prices.lazy().with_columns(pl.col("date").cast(pl.Date))
+            .filter(pl.col("date") <= as_of)
+            .join(equities.select("ticker"), on="ticker", how="semi")
+            .select("ticker", "date", "close", "volume").sort("ticker", "date")
+            .with_columns(prior_high=pl.col("close").shift(1).rolling_max(lookback, min_samples=lookback)
+                          .over("ticker"),
+                          prior_avg_volume=pl.col("volume").shift(1).rolling_mean(vol_n, min_samples=vol_n)
+                          .over("ticker"))
+            .collect())
+    sessions = bars.select(pl.col("date").unique().sort(descending=True)).to_series()
+    first_date, last_session = sessions[min(window, len(sessions)) - 1], sessions[0]
+    sessions_back = pl.DataFrame({"breakout_date": sessions,
+                                  "days_since_breakout": pl.int_range(0, len(sessions), eager=True)})
+    in_window = bars.lazy().filter(pl.col("date") >= first_date)
+    volume_ok = (pl.lit(ratio == 0) | ((pl.col("prior_avg_volume") > 0)
+                                       & (pl.col("volume") >= ratio * pl.col("prior_avg_volume"))))
+    first = (in_window.filter((pl.col("close") > pl.col("prior_high")) & volume_ok)
+             .group_by("ticker").agg(pl.all().sort_by("date").first())
+             .select("ticker", breakout_date="date", breakout_level="prior_high", breakout_close="close",
+                     volume_ratio=pl.col("volume") / pl.col("prior_avg_volume"))
+             .collect().lazy())  # read by three branches below
+    peaks = (in_window.join(first.select("ticker", "breakout_date"), on="ticker")
+             .filter(pl.col("date") >= pl.col("breakout_date"))
+             .with_columns(peak_close=pl.col("close").max().over("ticker"))
+             .group_by("ticker")
+             .agg(peak_close=pl.col("peak_close").first(),
+                  peak_date=pl.col("date").filter(pl.col("close") == pl.col("peak_close")).min(),
+                  close=pl.col("close").sort_by("date").last()))
+    recent_days, base_days = int(p["attention_recent_days"]), int(p["attention_base_days"])
+    recent_from = as_of - dt.timedelta(days=recent_days)
+    att = (attention.lazy().with_columns(pl.col("date").cast(pl.Date))
+           .join(first.select("ticker"), on="ticker", how="semi")
+           .filter((pl.col("date") <= as_of) & (pl.col("date") > as_of - dt.timedelta(days=recent_days + base_days)))
+           .group_by("ticker", "source", "date").agg(pl.col("value").sum())
+           .group_by("ticker", "source")
+           .agg(attention_recent=pl.col("value").filter(pl.col("date") > recent_from).mean(),
+                attention_base=pl.col("value").filter(pl.col("date") <= recent_from).mean(),
+                days=pl.len())
+           .with_columns(both=pl.col("attention_recent").is_not_null() & pl.col("attention_base").is_not_null())
+           .sort(["ticker", "both", "days", "source"], descending=[False, True, True, False])
+           .group_by("ticker", maintain_order=True).first()
+           .select("ticker", attention_source="source", attention_recent="attention_recent",
+                   attention_base="attention_base"))
+    rec, base = pl.col("attention_recent"), pl.col("attention_base")
+    move = (pl.when(base > 0).then((rec / base - 1) * 100)
+            .when((base == 0) & (rec > 0)).then(float("inf"))
+            .when((base == 0) & (rec == 0)).then(0.0))
+    pullback = pl.col("pullback_pct")
+    return (first.join(peaks, on="ticker").join(att, on="ticker", how="left").join(equities, on="ticker")
+            .join(sessions_back.lazy(), on="breakout_date")
+            .with_columns(as_of=pl.lit(last_session),
+                          pullback_pct=(1 - pl.col("close") / pl.col("peak_close")) * 100,
+                          above_level_pct=(pl.col("close") / pl.col("breakout_level") - 1) * 100,
+                          attention_change_pct=pl.when(base > 0).then((rec / base - 1) * 100),
+                          move=move)
+            .with_columns(status=pl.when(pl.col("close") < pl.col("breakout_level")).then(pl.lit("failed"))
+                          .when((pullback >= p["cooling_pullback_pct"])
+                                & (pl.col("move").is_null() | (pl.col("move") <= -p["cooling_attention_drop_pct"])))
+                          .then(pl.lit("cooling"))
+                          .when((pullback <= p["heating_pullback_pct"])
+                                & (pl.col("move").is_null()
+                                   | (pl.col("move") >= p["heating_attention_min_change_pct"])))
+                          .then(pl.lit("heating"))
+                          .otherwise(pl.lit("holding")))
+            .select(BREAKOUT_COLUMNS).sort("ticker").collect())
+
+
+def run(prices: pl.DataFrame, pairs: pl.DataFrame, universe: pl.DataFrame, attention: pl.DataFrame,
+        as_of, p: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Both computations, as the benchmark times them."""
+    return streaks(prices, pairs, as_of), breakouts(prices, universe, attention, as_of, p)
