@@ -45,6 +45,10 @@ def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -
         from scout_pipeline import mart_history
 
         mart_history.build(con, model, params)  # keeps the earlier published days
+    elif model.incremental:
+        from scout_pipeline import incremental
+
+        incremental.build(con, model, params)  # recomputes only from the first day that changed
     else:
         store.run_sql(con, model.create_statement(), params)
     apply_comments(con, model)

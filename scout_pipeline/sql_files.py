@@ -21,6 +21,10 @@ from pathlib import Path
 LAYERS = {"staging": "VIEW", "marts": "TABLE"}
 _KEY = re.compile(r"^--\s*@key\s+(.+)$")
 _HISTORY = re.compile(r"^--\s*@history\s+([A-Za-z_][A-Za-z0-9_]*)\s*$")  # keeps every published day (mart_history)
+# rebuilt only from the first session a run adds or a change touches (incremental.py):
+# `-- @incremental <date column>` and, for a mart holding only the latest N sessions,
+# `-- @incremental <date column> keep <param naming N>`
+_INCREMENTAL = re.compile(r"^--\s*@incremental\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s+keep\s+([A-Za-z_][A-Za-z0-9_]*))?\s*$")
 _COLUMN = re.compile(r"^--\s*@column\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.+)$")
 
 
@@ -43,6 +47,8 @@ class SqlModel:
     upstream: tuple[tuple[str, str], ...]
     key: tuple[str, ...] = ()
     history: str = ""  # the date column by which the table keeps every published day; "" = rebuilt whole
+    incremental: str = ""  # the date column from which a run recomputes rows ($since); "" = rebuilt whole
+    keep: str = ""  # with `incremental`: the parameter naming how many latest sessions the table holds
 
     @property
     def table(self) -> str:
@@ -69,8 +75,8 @@ def parse_header(text: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
             continue
         match = _COLUMN.match(stripped)
         key_match = _KEY.match(stripped)
-        if _HISTORY.match(stripped):
-            continue  # read by history_column
+        if _HISTORY.match(stripped) or _INCREMENTAL.match(stripped):
+            continue  # read by history_column / incremental_header
         if key_match:
             key = tuple(k.strip() for k in key_match.group(1).split(","))
         elif match:
@@ -94,6 +100,18 @@ def history_column(text: str) -> str:
         if match:
             return match.group(1)
     return ""
+
+
+def incremental_header(text: str) -> tuple[str, str]:
+    """(date column, keep parameter) of a `-- @incremental` header line; ("", "") when none."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            break
+        match = _INCREMENTAL.match(stripped)
+        if match:
+            return match.group(1), match.group(2) or ""
+    return "", ""
 
 
 def referenced_tables(sql: str) -> tuple[tuple[str, str], ...]:
@@ -125,7 +143,12 @@ def load_model(path: Path) -> SqlModel:
     history = history_column(text)
     if history and (layer != "marts" or history not in key):
         raise ValueError(f"{path}: '@history {history}' needs a mart whose @key includes {history!r}")
-    return SqlModel(layer, path.stem, path, body, description, columns, referenced_tables(body), key, history)
+    incremental, keep = incremental_header(text)
+    if incremental and (layer != "marts" or history or incremental not in key or "$since" not in body):
+        raise ValueError(f"{path}: '@incremental {incremental}' needs a mart without @history whose @key "
+                         f"includes {incremental!r} and whose SQL emits the rows from $since on")
+    return SqlModel(layer, path.stem, path, body, description, columns, referenced_tables(body), key, history,
+                    incremental, keep)
 
 
 @lru_cache(maxsize=None)

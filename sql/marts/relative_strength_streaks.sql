@@ -1,5 +1,6 @@
 -- relative_strength_streaks: one row per pair and session where both series traded: which side won the day, how many sessions in a row it has, and how that streak compares with history.
 -- @key pair_id, date
+-- @incremental date
 -- @column pair_id: the comparison (see stg_pairs), e.g. smallcap_vs_largecap.
 -- @column date: session date (both series traded; a session missing on one side is skipped and its move counted in the next common session); every common session has a row, the first one included.
 -- @column lead: the lead series, e.g. ^RUT.
@@ -80,7 +81,17 @@ records AS (
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best_before
     FROM streaks
 ),
+resume AS (
+    -- a run writes the rows from $since on (scout_pipeline/incremental.py); a tie among them
+    -- repeats the standing of the last session someone won before $since, so that one is
+    -- computed too. The earlier streaks (records, prior) are read from the whole history.
+    SELECT pair_id, max(date) AS first_needed
+    FROM decided
+    WHERE date < $since
+    GROUP BY pair_id
+),
 prior AS (
+    -- the expensive join (each session against every earlier streak): only for the rows written
     SELECT n.pair_id, n.date,
            max(s.end_date) AS prior_end,
            arg_max(s.days, s.end_date) AS prior_days
@@ -88,6 +99,8 @@ prior AS (
     JOIN streaks s
       ON s.pair_id = n.pair_id AND s.dir = n.dir
      AND s.streak_id < n.streak_id AND s.days >= n.run_length
+    LEFT JOIN resume r ON r.pair_id = n.pair_id
+    WHERE n.date >= coalesce(r.first_needed, $since)
     GROUP BY n.pair_id, n.date
 ),
 standing AS (
@@ -103,6 +116,8 @@ standing AS (
     FROM numbered n
     JOIN records r USING (pair_id, streak_id)
     LEFT JOIN prior p USING (pair_id, date)
+    LEFT JOIN resume m ON m.pair_id = n.pair_id
+    WHERE n.date >= coalesce(m.first_needed, $since)
 )
 SELECT d.pair_id, d.date, d.lead, d.base, d.label,
        d.lead_close, d.base_close, d.lead_close / d.base_close AS ratio,
@@ -113,4 +128,5 @@ SELECT d.pair_id, d.date, d.lead, d.base, d.label,
 FROM directed d
 -- a tie (or the first session) shows the streak as the last decided session left it
 ASOF LEFT JOIN standing s ON s.pair_id = d.pair_id AND d.date >= s.date
+WHERE d.date >= $since
 ORDER BY d.pair_id, d.date
