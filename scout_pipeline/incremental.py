@@ -175,4 +175,4 @@ def build(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> str:
             con.execute("ROLLBACK")
             raise
     record(con, model, run)
-    return why
+    return f"whole: {why}" if since == FULL_SINCE else why

@@ -95,12 +95,11 @@ prior AS (
     SELECT n.pair_id, n.date,
            max(s.end_date) AS prior_end,
            arg_max(s.days, s.end_date) AS prior_days
-    FROM numbered n
+    FROM (SELECT n.* FROM numbered n LEFT JOIN resume r ON r.pair_id = n.pair_id
+          WHERE n.date >= coalesce(r.first_needed, $since)) n
     JOIN streaks s
       ON s.pair_id = n.pair_id AND s.dir = n.dir
      AND s.streak_id < n.streak_id AND s.days >= n.run_length
-    LEFT JOIN resume r ON r.pair_id = n.pair_id
-    WHERE n.date >= coalesce(r.first_needed, $since)
     GROUP BY n.pair_id, n.date
 ),
 standing AS (

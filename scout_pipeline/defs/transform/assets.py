@@ -39,9 +39,9 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
         wh = scout.warehouse()
         with wh.connect(context.run_id) as con:
-            build_model(con, model, scout.sql_params(context.run.tags))
+            built = build_model(con, model, scout.sql_params(context.run.tags))
             faults.point("transform.after_model", model.name)
-            meta: dict = {}
+            meta: dict = {"rebuilt": built} if built else {}  # incremental marts: from which day, or why whole
             if model.layer == "marts":
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
                 meta.update(_preview(con, model))
