@@ -4,7 +4,7 @@
 -- @column as_of: session date.
 -- @column segment: equity segment from stg_universe.segments (small_cap, large_cap, sp500, ...).
 -- @column members: segment members with a close on this session.
--- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included); null when none has the history.
+-- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included); null when none has the history. Every measure reads a member's bars of the last 2 x L market sessions up to the row (L = the longest window, at least 20): a name that traded on fewer than half of them lacks the history.
 -- @column pct_above_200d: same with the breadth_long_ma_sessions (200) session average.
 -- @column new_highs: members whose close is the highest of the last new_high_low_sessions (252) sessions, today included (needs that much history).
 -- @column new_lows: members whose close is the lowest of the last new_high_low_sessions (252) sessions.
@@ -55,16 +55,21 @@ bounds AS (
           FROM market_sessions) e, lookback l
 ),
 recent AS (
-    SELECT t.tid, p.ticker, p.date, s.sessions_back AS sb, p.close, p.adj_close
+    SELECT t.tid, p.ticker, p.date, s.sessions_back AS sb, p.close, p.adj_close,
+           row_number() OVER (PARTITION BY t.tid ORDER BY p.date DESC) AS rn_back,
+           count(*) FILTER (WHERE s.sessions_back <= b.agg) OVER (PARTITION BY t.tid) AS n_agg
     FROM staging.stg_prices p
     JOIN tickers t ON t.ticker = p.ticker
     JOIN market_sessions s ON s.date = p.date
     CROSS JOIN bounds b
     WHERE p.date <= $as_of AND s.sessions_back <= b.read
       AND p.date >= (SELECT min(m.date) FROM market_sessions m, bounds k WHERE m.sessions_back <= k.read)
+    -- a row's measures read at most lookback earlier bars of the member: its rows from the
+    -- oldest totalled session on, plus that many, are all a build needs
+    QUALIFY rn_back <= n_agg + (SELECT n FROM lookback)
 ),
 rolling AS (
-    SELECT r.tid, r.ticker, r.date, r.sb, r.close,
+    SELECT r.tid, r.ticker, r.date, r.sb, r.close, r.rn_back, r.n_agg,
            CASE WHEN count(close) OVER short_ma = $breadth_short_ma_sessions::INTEGER
                      AND first_value(sb) OVER short_ma - sb < b.span
                 THEN close > avg(close) OVER short_ma END AS above_short,
@@ -110,7 +115,8 @@ capped AS (
     FROM (SELECT *,
                  last_value(snap IGNORE NULLS) OVER (
                      PARTITION BY tid ORDER BY date, is_bar ROWS UNBOUNDED PRECEDING) AS snap_at
-          FROM (SELECT *, 1 AS is_bar FROM rolling
+          -- caps are needed for the totalled rows and the 20 bars before them (cap_20d)
+          FROM (SELECT *, 1 AS is_bar FROM rolling WHERE rn_back <= n_agg + 20
                 UNION ALL BY NAME
                 SELECT *, 0 AS is_bar FROM caps))
     WHERE is_bar = 1
