@@ -9,7 +9,10 @@ key `full_refresh`), on the first build, and whenever the rows already built may
 a parameter the SQL binds changed, the as-of day moved backwards, a provider restatement was
 recorded (raw.restatements), an undated raw table the mart reads (universe, pairs, FOMC
 calendar) changed, or raw rows of the built days disappeared. `meta.mart_builds` remembers,
-per mart, what its last build saw. No Dagster here.
+per mart, what its last build saw. A mart whose SQL needs its own earlier rows (a streak's
+history) names their columns in a `-- @carry` header line and reads them from the temporary
+table `carried` (empty on a full rebuild) rather than recomputing them from raw history.
+No Dagster here.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from scout_pipeline.sql_files import SqlModel, load_models
 
 FULL_SINCE = dt.date(1, 1, 1)  # $since of a full rebuild: every row
 STATE = "meta.mart_builds"
+CARRIED = "carried"  # temporary table of a mart's own earlier rows (header `-- @carry`)
 RUN_KEYS = {"as_of", "since", "history_from", "full_refresh"}  # run facts, not parameters
 # raw table -> its date column; tables absent here are undated reference data
 DATED = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}
@@ -158,6 +162,13 @@ def build(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> str:
     since, why = plan(con, model, params)
     run = {**params, "since": since}
     col = model.incremental  # a column name from this repository's sql/ header, never data
+    if model.carry:
+        # the mart's own rows before $since, which its SQL reads instead of recomputing them
+        # (names and types from the sql/ header, never data)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {CARRIED} ({', '.join(f'{c} {t}' for c, t in model.carry)})")
+        if since != FULL_SINCE:
+            cols = ", ".join(c for c, _ in model.carry)
+            con.execute(f"INSERT INTO {CARRIED} SELECT {cols} FROM {model.table} WHERE {col} < ?", [since])
     if since == FULL_SINCE:
         store.run_sql(con, model.create_statement(), run)
     else:
@@ -174,5 +185,7 @@ def build(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> str:
         except Exception:
             con.execute("ROLLBACK")
             raise
+    if model.carry:
+        con.execute(f"DROP TABLE {CARRIED}")
     record(con, model, run)
     return f"whole: {why}" if since == FULL_SINCE else why

@@ -1,6 +1,7 @@
 -- relative_strength_streaks: one row per pair and session where both series traded: which side won the day, how many sessions in a row it has, and how that streak compares with history.
 -- @key pair_id, date
 -- @incremental date
+-- @carry pair_id VARCHAR, date DATE, lead_close DOUBLE, base_close DOUBLE
 -- @column pair_id: the comparison (see stg_pairs), e.g. smallcap_vs_largecap.
 -- @column date: session date (both series traded; a session missing on one side is skipped and its move counted in the next common session); every common session has a row, the first one included.
 -- @column lead: the lead series, e.g. ^RUT.
@@ -21,16 +22,28 @@
 -- @column longest_streak_end: last session of that longest streak (the most recent one when tied); on record = in the loaded history, from history_start.
 -- @column history_start: first session both series have in the loaded data (weekend bars excluded, see stg_prices) (up to the as-of day): the start of the history that prior_comparable_* and longest_* are measured against. A claim like "the longest on record" holds only from this date; a streak already running on the session after it may have begun earlier.
 WITH closes AS (
+    -- prices from $since on; the common sessions before it are this mart's own rows, which
+    -- the build hands over as the temporary table `carried` (empty on a full rebuild;
+    -- scout_pipeline/incremental.py)
     SELECT ticker, date, adj_close AS px
     FROM staging.stg_prices
-    WHERE date <= $as_of AND adj_close > 0
+    WHERE date <= $as_of AND date >= $since AND adj_close > 0
 ),
-joined AS (
-    SELECT p.pair_id, p.lead, p.base, p.label, l.date, l.px AS lead_close, b.px AS base_close,
-           min(l.date) OVER (PARTITION BY p.pair_id) AS history_start
+common AS (
+    SELECT p.pair_id, l.date, l.px AS lead_close, b.px AS base_close
     FROM staging.stg_pairs p
     JOIN closes l ON l.ticker = p.lead
     JOIN closes b ON b.ticker = p.base AND b.date = l.date
+    UNION ALL
+    SELECT pair_id, date, lead_close, base_close
+    FROM carried
+    WHERE date < $since
+),
+joined AS (
+    SELECT p.pair_id, p.lead, p.base, p.label, c.date, c.lead_close, c.base_close,
+           min(c.date) OVER (PARTITION BY p.pair_id) AS history_start
+    FROM staging.stg_pairs p
+    JOIN common c ON c.pair_id = p.pair_id
 ),
 returns AS (
     SELECT *,
