@@ -87,8 +87,12 @@ def _changed(con: duckdb.DuckDBPyConnection, raw: str, watermark: dt.datetime, t
     return int(row[0]), int(row[1] or 0), row[2]
 
 
+def _restatements(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT count(*) FROM raw.restatements").fetchone()[0])
+
+
 def _watermark(con: duckdb.DuckDBPyConnection, inputs: list[str]) -> dt.datetime | None:
-    parts = " UNION ALL ".join(f"SELECT max(loaded_at) AS t FROM raw.{raw}" for raw in [*inputs, "restatements"])
+    parts = " UNION ALL ".join(f"SELECT max(loaded_at) AS t FROM raw.{raw}" for raw in inputs)
     return con.execute(f"SELECT max(t) FROM ({parts})").fetchone()[0]
 
 
@@ -116,8 +120,8 @@ def plan(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> tuple
     if day < built:
         return FULL_SINCE, f"as-of day {day} is before the last build's {built}"
     inputs = raw_inputs(model)
-    if watermark is not None and con.execute("SELECT count(*) FROM raw.restatements WHERE loaded_at > ?",
-                                             [watermark]).fetchone()[0]:
+    # counted, not compared by loaded_at: its stamps come from DuckDB's clock, not the run's
+    if _restatements(con) != prints.get("restatements"):
         return FULL_SINCE, "a provider restatement was recorded"
     since = built + dt.timedelta(days=1)
     for raw in inputs:
@@ -149,6 +153,7 @@ def record(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> Non
     inputs = raw_inputs(model)
     day: dt.date = params["as_of"]
     prints = {raw: _fingerprint(con, raw, day) for raw in inputs}
+    prints["restatements"] = _restatements(con)
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (mart VARCHAR PRIMARY KEY, built_as_of DATE, "
                 "params_hash VARCHAR, watermark TIMESTAMP, fingerprints VARCHAR, since DATE, built_at TIMESTAMP)")
