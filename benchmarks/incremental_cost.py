@@ -26,7 +26,7 @@ def _build(con, as_of: dt.date, full: bool) -> dict[str, tuple[float, float]]:
     """(wall, cpu) seconds per model for one build of every model."""
     from scout_pipeline import build, params
 
-    run = {**params.resolve({}), "as_of": as_of, **({"full_refresh": True} if full else {})}
+    run = {**params.resolve({}), "as_of": as_of, **({"full_refresh": True} if full else {"incremental": True})}
     spent = {}
     for model in build.ordered():
         wall, cpu = time.perf_counter(), time.process_time()

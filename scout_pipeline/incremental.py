@@ -4,8 +4,10 @@ Such a mart's SQL emits only the rows dated on or after `$since`, reading before
 windows and streaks need. A run recomputes from the first day it adds (the day after the last
 build) or, when raw rows for earlier days arrived or changed since that build (raw tables carry
 `loaded_at` per run), from the earliest such day: rows from `$since` on are replaced, earlier
-rows stay. A full rebuild (`$since` = FULL_SINCE) happens when asked (`--full-refresh`, params
-key `full_refresh`), on the first build, and whenever the rows already built may be wrong:
+rows stay. A run asks for this with the params key `incremental` (the Dagster resource always
+does; `build_all` callers such as tests and benchmarks build whole unless they pass it). A full
+rebuild (`$since` = FULL_SINCE) happens when asked (`--full-refresh`, params key
+`full_refresh`), on the first build, and whenever the rows already built may be wrong:
 a parameter the SQL binds changed, the as-of day moved backwards, a provider restatement was
 recorded (raw.restatements), an undated raw table the mart reads (universe, pairs, FOMC
 calendar) changed, or raw rows of the built days disappeared. `meta.mart_builds` remembers,
@@ -29,7 +31,7 @@ from scout_pipeline.sql_files import SqlModel, load_models
 FULL_SINCE = dt.date(1, 1, 1)  # $since of a full rebuild: every row
 STATE = "meta.mart_builds"
 CARRIED = "carried"  # temporary table of a mart's own earlier rows (header `-- @carry`)
-RUN_KEYS = {"as_of", "since", "history_from", "full_refresh"}  # run facts, not parameters
+RUN_KEYS = {"as_of", "since", "history_from", "full_refresh", "incremental"}  # run facts, not parameters
 # raw table -> its date column; tables absent here are undated reference data
 DATED = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}
 
@@ -108,6 +110,9 @@ def plan(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> tuple
     day: dt.date = params["as_of"]
     if params.get("full_refresh"):
         return FULL_SINCE, "full refresh requested"
+    if not params.get("incremental"):
+        # a caller outside a run (tests, benchmarks, recovery) that did not ask for it
+        return FULL_SINCE, "not asked to build incrementally"
     if not _exists(con, model.table):
         return FULL_SINCE, "first build"
     state = _state(con, model.table)

@@ -144,4 +144,6 @@ class ScoutResource(dg.ConfigurableResource):
             values["history_from"] = dt.date.fromisoformat(start)
         if self.full_refresh:
             values["full_refresh"] = True
+        else:  # a run rebuilds its incremental marts only from the first changed day
+            values["incremental"] = True
         return values

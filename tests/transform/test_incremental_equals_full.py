@@ -89,7 +89,7 @@ def test_incremental_runs_equal_a_full_rebuild(market, con):
             con.execute("INSERT INTO raw.restatements VALUES ('run', ?, 'X', 'split', 2, ?, 1, ?, ?, ?)",
                         [day, day, FIRST_RUN, day, stamp])
         started = time.perf_counter()
-        build_all(con, run_params(day, **PARAMS))
+        build_all(con, {**run_params(day, **PARAMS), "incremental": True})
         timings.append(time.perf_counter() - started)
         since = _since(con, "marts.market_breadth")
         if n == 0 or day == RESTATED:
@@ -134,16 +134,32 @@ def test_changed_parameter_rebuilds_whole(con):
         if m.layer == "staging":
             build_model(con, m, run_params(days[-1]))
     build_model(con, model, run_params(days[-1]))
-    assert incremental.plan(con, model, run_params(days[-1]))[0] == days[-1] + dt.timedelta(days=1)
-    assert incremental.plan(con, model, run_params(days[-1], breadth_trend_sessions=7))[0] \
+    run = {**run_params(days[-1]), "incremental": True}
+    assert incremental.plan(con, model, run)[0] == days[-1] + dt.timedelta(days=1)
+    assert incremental.plan(con, model, {**run_params(days[-1], breadth_trend_sessions=7), "incremental": True})[0] \
         == days[-1] + dt.timedelta(days=1)  # streaks do not read it
     breadth = next(m for m in MARTS if m.name == "market_breadth")
     assert incremental.params_hash(breadth, run_params(days[-1])) \
         != incremental.params_hash(breadth, run_params(days[-1], breadth_trend_sessions=7))
-    since, why = incremental.plan(con, model, {**run_params(days[-1]), "full_refresh": True})
+    since, why = incremental.plan(con, model, {**run, "full_refresh": True})
     assert since == incremental.FULL_SINCE and "requested" in why
+    assert incremental.plan(con, model, run_params(days[-1]))[0] == incremental.FULL_SINCE  # not asked
     load(con, "pairs", [{"pair_id": "p", "lead": "A", "base": "B", "label": "renamed"}])
-    since, why = incremental.plan(con, model, run_params(days[-1]))
+    since, why = incremental.plan(con, model, run)
     assert since == incremental.FULL_SINCE and why == "raw.pairs changed"
-    since, why = incremental.plan(con, model, run_params(days[-3]))
+    since, why = incremental.plan(con, model, {**run_params(days[-3]), "incremental": True})
     assert since == incremental.FULL_SINCE
+
+
+def test_full_refresh_flag_reaches_the_sql_params():
+    from scout_pipeline.cli import build_parser
+    from scout_pipeline.defs.resources import ScoutResource
+
+    assert build_parser().parse_args(["run", "--full-refresh"]).full_refresh
+    assert build_parser().parse_args(["backfill", "--start", "2025-01-02", "--end", "2025-01-03",
+                                      "--full-refresh"]).full_refresh
+    assert not build_parser().parse_args(["run"]).full_refresh
+    resource = ScoutResource(as_of="2025-07-15", full_refresh=True)
+    assert resource.sql_params()["full_refresh"] is True and "incremental" not in resource.sql_params()
+    daily = ScoutResource(as_of="2025-07-15").sql_params()
+    assert daily["incremental"] is True and "full_refresh" not in daily
