@@ -69,18 +69,16 @@ recent AS (
     QUALIFY rn_back <= n_agg + (SELECT n FROM lookback)
 ),
 rolling AS (
+    -- a full window is there when the bar N-1 rows back exists (closes are never null) and lies
+    -- within the last 2 x lookback market sessions; one offset per window, no frame counts
     SELECT r.tid, r.ticker, r.date, r.sb, r.close, r.rn_back, r.n_agg,
-           CASE WHEN count(close) OVER short_ma = $breadth_short_ma_sessions::INTEGER
-                     AND first_value(sb) OVER short_ma - sb < b.span
+           CASE WHEN lag(sb, $breadth_short_ma_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close > avg(close) OVER short_ma END AS above_short,
-           CASE WHEN count(close) OVER long_ma = $breadth_long_ma_sessions::INTEGER
-                     AND first_value(sb) OVER long_ma - sb < b.span
+           CASE WHEN lag(sb, $breadth_long_ma_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close > avg(close) OVER long_ma END AS above_long,
-           CASE WHEN count(close) OVER high_low = $new_high_low_sessions::INTEGER
-                     AND first_value(sb) OVER high_low - sb < b.span
+           CASE WHEN lag(sb, $new_high_low_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close >= max(close) OVER high_low END AS new_high,
-           CASE WHEN count(close) OVER high_low = $new_high_low_sessions::INTEGER
-                     AND first_value(sb) OVER high_low - sb < b.span
+           CASE WHEN lag(sb, $new_high_low_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close <= min(close) OVER high_low END AS new_low,
            CASE WHEN lag(sb, 1) OVER by_date - sb < b.span
                 THEN adj_close / lag(adj_close, 1) OVER by_date - 1 END AS return_1d,
