@@ -5,6 +5,8 @@ A file `sql/<layer>/<name>.sql` holds one SELECT. Its header documents the table
     -- <name>: what one row is, in a sentence or two.
     -- @key <col>, <col>: the columns that identify a row (checked unique).
     -- @column <col>: what the column means, for a BI user.
+    -- @history <col> | @incremental <col> [keep <param>] | @carry <col> <TYPE>, ...:
+       how a run builds the mart (mart_history.py, incremental.py).
 
 `staging` files become views (no parameters: views cannot bind), `marts` files become
 tables built with `$name` parameters bound from params.py and the run (`$as_of`).
