@@ -138,11 +138,15 @@ def ingest_like_assets(con, run_id: str, frames: dict, loaded_at: dt.datetime, r
     return written
 
 
-def build_marts(con, as_of: dt.date, only: set[str] | None = None, per_model: dict | None = None) -> None:
-    """build_all, with a timer per model."""
+def build_marts(con, as_of: dt.date, only: set[str] | None = None, per_model: dict | None = None,
+                incremental: bool = False) -> None:
+    """build_all, with a timer per model. `incremental` builds as a daily run does (the
+    incremental marts only from the first day that changed, scout_pipeline/incremental.py)."""
     from scout_pipeline import build
 
     params = sql_params(as_of)
+    if incremental:
+        params["incremental"] = True
     for model in build.ordered():
         if only is None or model.table in only or model.layer == "staging":
             started = time.perf_counter()
@@ -321,7 +325,7 @@ def size_task(task: dict) -> dict:
             ingest.set_aside_duplicates(con, "initial", name, frame, t1)
             ingest.log_ingest(con, "initial", name, t1, len(frame))
         result["ingest_extras_seconds"] = round(time.perf_counter() - started, 3)
-        build_marts(con, prev_day)
+        build_marts(con, prev_day, incremental=True)  # records what the next daily build starts from
     finally:
         con.close()
     del hist
@@ -341,7 +345,7 @@ def size_task(task: dict) -> dict:
             started = time.perf_counter()
             rows = ingest_like_assets(con, "daily", new, t2, replace_all=False)
             loaded = time.perf_counter()
-            build_marts(con, new_day)
+            build_marts(con, new_day, incremental=True)
         finally:
             con.close()
         inc_parts.setdefault("ingest_new_session", []).append(loaded - started)
@@ -575,7 +579,7 @@ def memory_task(task: dict) -> dict:
         con = _connect(db)
         try:
             ingest_like_assets(con, "daily", new, dt.datetime(2026, 1, 2, 12), replace_all=False)
-            build_marts(con, new_day)
+            build_marts(con, new_day, incremental=True)
         finally:
             con.close()
     elif phase == "full_rebuild":

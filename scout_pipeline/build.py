@@ -40,14 +40,21 @@ def apply_comments(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
         con.execute(f'COMMENT ON COLUMN {model.table}."{col}" IS {store.sql_literal(text)}')
 
 
-def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> None:
+def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> str:
+    """Build one model; returns how an incremental mart was built ("" for the others)."""
+    why = ""
     if model.history:
         from scout_pipeline import mart_history
 
         mart_history.build(con, model, params)  # keeps the earlier published days
+    elif model.incremental:
+        from scout_pipeline import incremental
+
+        why = incremental.build(con, model, params)  # recomputes only from the first day that changed
     else:
         store.run_sql(con, model.create_statement(), params)
     apply_comments(con, model)
+    return why
 
 
 def build_all(con: duckdb.DuckDBPyConnection, params: dict, only: set[str] | None = None) -> list[str]:

@@ -152,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             _say_repaired("scout run", held)
             result = execute(args.source, as_of.isoformat(), warehouse, overrides,
                              history_start=getattr(args, "history_start", "") or "",
-                             say=lambda line: print(line, flush=True))
+                             full_refresh=args.full_refresh, say=lambda line: print(line, flush=True))
     except lock.BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -328,7 +328,7 @@ def _damaged_published(path: Path, exc: Exception) -> str:
 
 
 def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,
-            history_start: str = "", say=None):
+            history_start: str = "", full_refresh: bool = False, say=None):
     """Run the daily job in this process against the persistent instance; returns the result.
 
     The run is the `as_of` session's partition, or, with `history_start`, one run over the
@@ -341,7 +341,7 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
     run_config = {
         "resources": {"scout": {"config": {
             "warehouse_dir": str(warehouse), "source": source, "as_of": as_of, "params": params or {},
-            "history_start": history_start,
+            "history_start": history_start, "full_refresh": full_refresh,
         }}},
         "loggers": {"console": {"config": {"log_level": os.environ.get("SCOUT_LOG_LEVEL", "CRITICAL")}}},
     }
@@ -392,6 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="move the warehouse's files aside to previous/<time>/ first (to change the source family)")
         p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                        help="override a named threshold (see docs/marts.md); recorded in meta.run_info")
+        p.add_argument("--full-refresh", action="store_true",
+                       help="rebuild the incremental marts (streaks, breadth, valuation gap) from all history "
+                            "instead of from the first session the run adds or changes (done anyway "
+                            "after a changed parameter or restated history; see README)")
 
     run = sub.add_parser("run", help="run the whole graph for one trading day")
     common(run)

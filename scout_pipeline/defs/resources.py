@@ -83,6 +83,7 @@ class ScoutResource(dg.ConfigurableResource):
     as_of: str = ""
     history_start: str = ""  # backfills: first session an incremental source fetches
     params: dict[str, float] = {}
+    full_refresh: bool = False  # rebuild the incremental marts whole (scout_pipeline/incremental.py)
 
     def warehouse(self) -> Warehouse:
         return Warehouse.at(self.warehouse_dir)
@@ -152,4 +153,8 @@ class ScoutResource(dg.ConfigurableResource):
         start = run_window(tags or {})[1]
         if start:  # a range: marts that keep history compute each of its sessions (mart_history)
             values["history_from"] = dt.date.fromisoformat(start)
+        if self.full_refresh:
+            values["full_refresh"] = True
+        else:  # a run rebuilds its incremental marts only from the first changed day
+            values["incremental"] = True
         return values

@@ -1,9 +1,10 @@
 -- market_breadth: one row per session (the last breadth_history_sessions up to the as-of day) and equity segment: how many members are in uptrends or at new highs, and whether the average member beats the cap-weighted segment (breadth_signal: broadening when the 20-session equal-minus-cap spread is positive and rising, beyond a tolerance).
 -- @key as_of, segment
+-- @incremental as_of keep breadth_history_sessions
 -- @column as_of: session date.
 -- @column segment: equity segment from stg_universe.segments (small_cap, large_cap, sp500, ...).
 -- @column members: segment members with a close on this session.
--- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included); null when none has the history.
+-- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included); null when none has the history. Every measure reads a member's bars of the last 2 x L market sessions up to the row (L = the longest window, at least 20): a name that traded on fewer than half of them lacks the history.
 -- @column pct_above_200d: same with the breadth_long_ma_sessions (200) session average.
 -- @column new_highs: members whose close is the highest of the last new_high_low_sessions (252) sessions, today included (needs that much history).
 -- @column new_lows: members whose close is the lowest of the last new_high_low_sessions (252) sessions.
@@ -35,42 +36,57 @@ market_sessions AS (
           FROM staging.stg_prices
           WHERE date <= $as_of AND ticker IN (SELECT ticker FROM tickers))
 ),
-needed AS (
-    -- rows a name needs: the shown sessions plus the longest lookback before them
-    SELECT $breadth_history_sessions::INTEGER
-           + greatest($breadth_long_ma_sessions::INTEGER, $new_high_low_sessions::INTEGER,
-                      $breadth_short_ma_sessions::INTEGER, 20) AS n
+lookback AS (
+    -- the longest lookback of a measure, in a member's sessions
+    SELECT greatest($breadth_long_ma_sessions::INTEGER, $new_high_low_sessions::INTEGER,
+                    $breadth_short_ma_sessions::INTEGER, 20) AS n
 ),
 bounds AS (
-    SELECT min(s.date) FILTER (WHERE s.sessions_back <= $breadth_history_sessions::INTEGER) AS first_shown,
-           -- look for them among twice as many market sessions (a name missing more than
-           -- half the sessions simply lacks history for the longer measures)
-           min(s.date) FILTER (WHERE s.sessions_back <= 2 * n.n) AS first_read
-    FROM market_sessions s, needed n
-    GROUP BY n.n
+    -- a run writes the shown sessions from $since on (scout_pipeline/incremental.py); the
+    -- sessions_back of the oldest written (emit), of the oldest whose totals breadth_signal
+    -- compares with (agg), and of the oldest bar a member's measures may read (read): a
+    -- measure reads the member's bars of the last 2 x lookback market sessions up to its row
+    -- (a name missing more than half of them lacks history for the longer measures), so a
+    -- row's values do not depend on the run that wrote it
+    SELECT e.emit, e.emit + $breadth_trend_sessions::INTEGER AS agg,
+           e.emit + $breadth_trend_sessions::INTEGER + 2 * l.n AS read, 2 * l.n AS span
+    FROM (SELECT max(sessions_back) FILTER (
+                     WHERE sessions_back <= $breadth_history_sessions::INTEGER AND date >= $since) AS emit
+          FROM market_sessions) e, lookback l
 ),
 recent AS (
-    SELECT t.tid, p.ticker, p.date, p.close, p.adj_close
+    SELECT t.tid, p.ticker, p.date, s.sessions_back AS sb, p.close, p.adj_close,
+           row_number() OVER (PARTITION BY t.tid ORDER BY p.date DESC) AS rn_back,
+           count(*) FILTER (WHERE s.sessions_back <= b.agg) OVER (PARTITION BY t.tid) AS n_agg
     FROM staging.stg_prices p
     JOIN tickers t ON t.ticker = p.ticker
+    JOIN market_sessions s ON s.date = p.date
     CROSS JOIN bounds b
-    WHERE p.date <= $as_of AND p.date >= b.first_read
-    QUALIFY row_number() OVER (PARTITION BY t.tid ORDER BY p.date DESC) <= (SELECT n FROM needed)
+    WHERE p.date <= $as_of AND s.sessions_back <= b.read
+      AND p.date >= (SELECT min(m.date) FROM market_sessions m, bounds k WHERE m.sessions_back <= k.read)
+    -- a row's measures read at most lookback earlier bars of the member: its rows from the
+    -- oldest totalled session on, plus that many, are all a build needs
+    QUALIFY rn_back <= n_agg + (SELECT n FROM lookback)
 ),
 rolling AS (
-    SELECT tid, ticker, date, close,
-           CASE WHEN count(close) OVER short_ma = $breadth_short_ma_sessions::INTEGER
+    -- a full window is there when the bar N-1 rows back exists (closes are never null) and lies
+    -- within the last 2 x lookback market sessions; one offset per window, no frame counts
+    SELECT r.tid, r.ticker, r.date, r.sb, r.close, r.rn_back, r.n_agg,
+           CASE WHEN lag(sb, $breadth_short_ma_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close > avg(close) OVER short_ma END AS above_short,
-           CASE WHEN count(close) OVER long_ma = $breadth_long_ma_sessions::INTEGER
+           CASE WHEN lag(sb, $breadth_long_ma_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close > avg(close) OVER long_ma END AS above_long,
-           CASE WHEN count(close) OVER high_low = $new_high_low_sessions::INTEGER
+           CASE WHEN lag(sb, $new_high_low_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close >= max(close) OVER high_low END AS new_high,
-           CASE WHEN count(close) OVER high_low = $new_high_low_sessions::INTEGER
+           CASE WHEN lag(sb, $new_high_low_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close <= min(close) OVER high_low END AS new_low,
-           adj_close / lag(adj_close, 1) OVER by_date - 1 AS return_1d,
-           adj_close / lag(adj_close, 5) OVER by_date - 1 AS return_5d,
-           adj_close / lag(adj_close, 20) OVER by_date - 1 AS return_20d
-    FROM recent
+           CASE WHEN lag(sb, 1) OVER by_date - sb < b.span
+                THEN adj_close / lag(adj_close, 1) OVER by_date - 1 END AS return_1d,
+           CASE WHEN lag(sb, 5) OVER by_date - sb < b.span
+                THEN adj_close / lag(adj_close, 5) OVER by_date - 1 END AS return_5d,
+           CASE WHEN lag(sb, 20) OVER by_date - sb < b.span
+                THEN adj_close / lag(adj_close, 20) OVER by_date - 1 END AS return_20d
+    FROM recent r, bounds b
     WINDOW by_date AS (PARTITION BY tid ORDER BY date),
            short_ma AS (PARTITION BY tid ORDER BY date
                         ROWS BETWEEN $breadth_short_ma_sessions::INTEGER - 1 PRECEDING AND CURRENT ROW),
@@ -84,6 +100,9 @@ caps AS (
     FROM staging.stg_fundamentals f
     JOIN tickers t ON t.ticker = f.ticker
     WHERE f.market_cap > 0 AND f.as_of <= $as_of
+      -- an older snapshot is too old for every bar read
+      AND f.as_of + $fundamentals_max_age_days::INTEGER
+          >= (SELECT min(m.date) FROM market_sessions m, bounds k WHERE m.sessions_back <= k.read)
 ),
 capped AS (
     -- each bar's latest market cap on or before its date (a snapshot taken the same day
@@ -94,7 +113,8 @@ capped AS (
     FROM (SELECT *,
                  last_value(snap IGNORE NULLS) OVER (
                      PARTITION BY tid ORDER BY date, is_bar ROWS UNBOUNDED PRECEDING) AS snap_at
-          FROM (SELECT *, 1 AS is_bar FROM rolling
+          -- caps are needed for the totalled rows and the 20 bars before them (cap_20d)
+          FROM (SELECT *, 1 AS is_bar FROM rolling WHERE rn_back <= n_agg + 20
                 UNION ALL BY NAME
                 SELECT *, 0 AS is_bar FROM caps))
     WHERE is_bar = 1
@@ -112,11 +132,11 @@ weighted AS (
 shown AS (
     SELECT w.*
     FROM weighted w, bounds b
-    WHERE w.date >= b.first_shown
+    WHERE w.sb <= b.agg
 ),
 agg AS (
     -- sums in DECIMAL are exact, so the result does not depend on row order or threads
-    SELECT w.date AS as_of, m.segment,
+    SELECT w.date AS as_of, w.sb, m.segment,
            count(*) AS members,
            100.0 * count(*) FILTER (WHERE w.above_short) / nullif(count(w.above_short), 0) AS pct_above_50d,
            100.0 * count(*) FILTER (WHERE w.above_long) / nullif(count(w.above_long), 0) AS pct_above_200d,
@@ -134,13 +154,16 @@ agg AS (
            count(*) FILTER (WHERE w.return_20d IS NOT NULL AND w.cap_20d IS NOT NULL) AS cap_weighted_20d
     FROM shown w
     JOIN members m ON m.ticker = w.ticker
-    GROUP BY w.date, m.segment
+    GROUP BY w.date, w.sb, m.segment
 ),
 spreads AS (
-    SELECT *, ew_20d - cw_20d AS spread_20d,
-           lag(ew_20d - cw_20d, $breadth_trend_sessions::INTEGER) OVER (
-               PARTITION BY segment ORDER BY as_of) AS spread_20d_before
-    FROM agg
+    -- the segment's spread breadth_trend_sessions market sessions earlier (even before the
+    -- first shown session, so every shown row with the history has a signal)
+    SELECT a.*, a.ew_20d - a.cw_20d AS spread_20d, e.ew_20d - e.cw_20d AS spread_20d_before
+    FROM agg a
+    CROSS JOIN bounds b
+    LEFT JOIN agg e ON e.segment = a.segment AND e.sb = a.sb + $breadth_trend_sessions::INTEGER
+    WHERE a.sb <= b.emit
 )
 SELECT as_of, segment, members, pct_above_50d, pct_above_200d, new_highs, new_lows,
        ew_1d AS equal_weight_return_1d,

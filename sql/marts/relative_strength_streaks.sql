@@ -1,5 +1,7 @@
 -- relative_strength_streaks: one row per pair and session where both series traded: which side won the day, how many sessions in a row it has, and how that streak compares with history.
 -- @key pair_id, date
+-- @incremental date
+-- @carry pair_id VARCHAR, date DATE, lead_close DOUBLE, base_close DOUBLE
 -- @column pair_id: the comparison (see stg_pairs), e.g. smallcap_vs_largecap.
 -- @column date: session date (both series traded; a session missing on one side is skipped and its move counted in the next common session); every common session has a row, the first one included.
 -- @column lead: the lead series, e.g. ^RUT.
@@ -20,16 +22,28 @@
 -- @column longest_streak_end: last session of that longest streak (the most recent one when tied); on record = in the loaded history, from history_start.
 -- @column history_start: first session both series have in the loaded data (weekend bars excluded, see stg_prices) (up to the as-of day): the start of the history that prior_comparable_* and longest_* are measured against. A claim like "the longest on record" holds only from this date; a streak already running on the session after it may have begun earlier.
 WITH closes AS (
+    -- prices from $since on; the common sessions before it are this mart's own rows, which
+    -- the build hands over as the temporary table `carried` (empty on a full rebuild;
+    -- scout_pipeline/incremental.py)
     SELECT ticker, date, adj_close AS px
     FROM staging.stg_prices
-    WHERE date <= $as_of AND adj_close > 0
+    WHERE date <= $as_of AND date >= $since AND adj_close > 0
 ),
-joined AS (
-    SELECT p.pair_id, p.lead, p.base, p.label, l.date, l.px AS lead_close, b.px AS base_close,
-           min(l.date) OVER (PARTITION BY p.pair_id) AS history_start
+common AS (
+    SELECT p.pair_id, l.date, l.px AS lead_close, b.px AS base_close
     FROM staging.stg_pairs p
     JOIN closes l ON l.ticker = p.lead
     JOIN closes b ON b.ticker = p.base AND b.date = l.date
+    UNION ALL
+    SELECT pair_id, date, lead_close, base_close
+    FROM carried
+    WHERE date < $since
+),
+joined AS (
+    SELECT p.pair_id, p.lead, p.base, p.label, c.date, c.lead_close, c.base_close,
+           min(c.date) OVER (PARTITION BY p.pair_id) AS history_start
+    FROM staging.stg_pairs p
+    JOIN common c ON c.pair_id = p.pair_id
 ),
 returns AS (
     SELECT *,
@@ -80,11 +94,22 @@ records AS (
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best_before
     FROM streaks
 ),
+resume AS (
+    -- a run writes the rows from $since on (scout_pipeline/incremental.py); a tie among them
+    -- repeats the standing of the last session someone won before $since, so that one is
+    -- computed too. The earlier streaks (records, prior) are read from the whole history.
+    SELECT pair_id, max(date) AS first_needed
+    FROM decided
+    WHERE date < $since
+    GROUP BY pair_id
+),
 prior AS (
+    -- the expensive join (each session against every earlier streak): only for the rows written
     SELECT n.pair_id, n.date,
            max(s.end_date) AS prior_end,
            arg_max(s.days, s.end_date) AS prior_days
-    FROM numbered n
+    FROM (SELECT n.* FROM numbered n LEFT JOIN resume r ON r.pair_id = n.pair_id
+          WHERE n.date >= coalesce(r.first_needed, $since)) n
     JOIN streaks s
       ON s.pair_id = n.pair_id AND s.dir = n.dir
      AND s.streak_id < n.streak_id AND s.days >= n.run_length
@@ -103,6 +128,8 @@ standing AS (
     FROM numbered n
     JOIN records r USING (pair_id, streak_id)
     LEFT JOIN prior p USING (pair_id, date)
+    LEFT JOIN resume m ON m.pair_id = n.pair_id
+    WHERE n.date >= coalesce(m.first_needed, $since)
 )
 SELECT d.pair_id, d.date, d.lead, d.base, d.label,
        d.lead_close, d.base_close, d.lead_close / d.base_close AS ratio,
@@ -113,4 +140,5 @@ SELECT d.pair_id, d.date, d.lead, d.base, d.label,
 FROM directed d
 -- a tie (or the first session) shows the streak as the last decided session left it
 ASOF LEFT JOIN standing s ON s.pair_id = d.pair_id AND d.date >= s.date
+WHERE d.date >= $since
 ORDER BY d.pair_id, d.date

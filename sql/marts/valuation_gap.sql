@@ -1,5 +1,6 @@
 -- valuation_gap: one row per session with fundamentals snapshots (up to the as-of day) and equity segment: how expensive the segment is on forward earnings, losses included, how many of its names lose money, and its discount to the large caps.
 -- @key as_of, segment
+-- @incremental as_of
 -- @column as_of: session date the valuation is for (a day with fundamentals snapshots, on or before the run's as-of day).
 -- @column segment: equity segment from stg_universe.segments (small_cap, large_cap, sp500, russell2000, watchlist, ...).
 -- @column constituents: equities in the segment (current universe membership).
@@ -24,9 +25,10 @@ WITH members AS (
           WHERE asset_type = 'equity')
 ),
 days AS (
+    -- a run writes the days from $since on (scout_pipeline/incremental.py)
     SELECT DISTINCT as_of
     FROM staging.stg_fundamentals
-    WHERE as_of <= $as_of
+    WHERE as_of <= $as_of AND as_of >= $since
 ),
 tickers AS (
     -- an integer id per name: windows partition on it much faster than on text
@@ -48,7 +50,8 @@ snap AS (
                   'profitable': s.profitable} AS f
           FROM staging.stg_fundamentals s
           JOIN tickers t ON t.ticker = s.ticker
-          WHERE s.as_of <= $as_of)
+          -- a snapshot older than fundamentals_max_age_days before $since is stale on every day written
+          WHERE s.as_of <= $as_of AND s.as_of + $fundamentals_max_age_days::INTEGER >= $since)
     QUALIFY is_grid = 1
 ),
 fresh AS (

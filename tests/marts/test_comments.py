@@ -49,13 +49,13 @@ def test_every_column_has_a_comment(built, model):
 def test_every_param_is_named():
     # the models' thresholds; sql/live/ holds the live source's store queries (their own binds)
     for path in sorted(p for layer in LAYERS for p in (sql_root() / layer).glob("*.sql")):
-        unknown = sql_params(path.read_text()) - {"as_of"} - set(PARAMS)
+        unknown = sql_params(path.read_text()) - {"as_of", "since"} - set(PARAMS)
         assert not unknown, f"{path.name} binds {sorted(unknown)}, which are not in params.PARAMS"
 
 
 def test_docs_list_every_mart_parameter_with_its_default():
     text = DOCS.read_text()
-    used = set().union(*(sql_params(m.body) for m in MARTS)) - {"as_of"}
+    used = set().union(*(sql_params(m.body) for m in MARTS)) - {"as_of", "since"}
     rows = dict(re.findall(r"^\|\s*`(\w+)`\s*\|\s*([^|]+?)\s*\|", text, flags=re.M))
     for name in sorted(used):
         assert name in rows, f"docs/marts.md has no parameter row for {name}"

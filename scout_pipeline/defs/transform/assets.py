@@ -40,9 +40,11 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
         wh = scout.warehouse()
         with wh.connect(context.run_id) as con:
-            build_model(con, model, scout.sql_params(context.run.tags))
+            built = build_model(con, model, scout.sql_params(context.run.tags))
             faults.point("transform.after_model", model.name)
             meta: dict = table_metadata(con, model)
+            if built:  # incremental marts: from which day, or why whole
+                meta["rebuilt"] = built
             if model.layer == "marts":
                 meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
                 meta.update(_preview(con, model))
