@@ -148,7 +148,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     from scout_pipeline import lock, recovery
-    from scout_pipeline.store import StoreError, Warehouse
+    from scout_pipeline.store import StoreBusy, StoreError, Warehouse
 
     root = Path(args.warehouse).expanduser().resolve()
     if not root.is_dir():
@@ -158,7 +158,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     try:
         with lock.hold(wh.root, wait=lock.BRIEF_WAIT, command="scout recover"):
             outcome = recovery.recover(wh, rebuild=args.rebuild, say=lambda line: print(f"scout recover: {line}", flush=True))
-    except lock.BusyError as exc:
+    except (lock.BusyError, StoreBusy) as exc:  # a holder is not damage: name it and stop
         print(f"scout recover: {exc}", file=sys.stderr)
         return EXIT_BUSY
     except StoreError as exc:

@@ -65,6 +65,10 @@ def clean_up_after_crash(instance: "dg.DagsterInstance | None", wh: Warehouse, p
     if removed:
         done.append(f"removed {len(removed)} file(s) a killed run left half-written: "
                     + ", ".join(p.name for p in removed[:5]))
+    from scout_pipeline import store
+
+    done += store.guard_store(wh)  # raises StoreBusy naming a read-write holder of the store
+    done += store.resolve_unfinished(wh)
     dead_run = (previous or {}).get("run_id")
     record = instance.get_run_by_id(dead_run) if dead_run and instance is not None else None
     if record is not None and not record.is_finished:
@@ -106,6 +110,12 @@ class ScoutResource(dg.ConfigurableResource):
                 if context.log:
                     context.log.warning(line)
             held.previous = None  # handled
+            from scout_pipeline import retention, store
+
+            store.require_store(wh)  # a lost store with journal history: `scout recover`, not a fresh start
+            for line in retention.prune_dagster_runs(context.instance, keep_after=run.run_id):
+                if context.log:
+                    context.log.info(line)
             # a UI or schedule launch gets the same refusal `scout run` gives before it starts
             try:
                 source_family.check(wh.root, self.source)
