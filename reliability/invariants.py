@@ -92,8 +92,14 @@ def state(wh: Path) -> State:
 
 def leftovers(wh: Path) -> list[str]:
     """Half-written files a killed run may leave (the next run must remove them)."""
-    pats = (".scout.duckdb.*.tmp", ".parquet.*.tmp", "work/*.tmp", ".parquet-builds/*.tmp", "journal/*.tmp")
-    return sorted(str(p.relative_to(wh)) for pat in pats for p in wh.glob(pat))
+    from scout_pipeline import journal
+    from scout_pipeline.store import Warehouse, unpublished_builds
+
+    pats = (".scout.duckdb.*.tmp", ".parquet.*.tmp", "work/*.tmp", "work/*.tmp.wal", ".parquet-builds/*.tmp",
+            "journal/*.tmp", ".duckdb-builds/*.tmp", ".duckdb-builds/*.tmp.wal", ".scout.duckdb-link.*.tmp")
+    found = [p for pat in pats for p in wh.glob(pat)]
+    found += journal.pending(Warehouse(wh)) + unpublished_builds(Warehouse(wh))
+    return sorted(str(p.relative_to(wh)) for p in found)
 
 
 def check_after_fault(after: State, before: State, new: State) -> list[str]:

@@ -91,11 +91,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     _dagster_home(warehouse)
     print(f"scout run: source={args.source} as_of={as_of} warehouse={warehouse}", flush=True)
+    if moved := _moved_as_of(args.as_of, as_of):
+        print(f"scout run: {moved}", flush=True)
     started = time.perf_counter()
     try:
         with lock.hold(warehouse, wait=lock.BRIEF_WAIT, command=f"scout {args.command}"):
             result = execute(args.source, as_of.isoformat(), warehouse, overrides,
-                             history_start=getattr(args, "history_start", "") or "")
+                             history_start=getattr(args, "history_start", "") or "",
+                             allow_older=getattr(args, "allow_older", False))
     except lock.BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -105,6 +108,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(report.failure_summary(result, warehouse, elapsed), file=sys.stderr)
     return EXIT_FAILED
+
+
+def _moved_as_of(requested: str | None, as_of: dt.date) -> str:
+    """What to say when --as-of is not a session and the run takes the one before it."""
+    from scout_pipeline import calendar
+
+    if not requested:
+        return ""
+    try:
+        day = dt.date.fromisoformat(requested)
+    except ValueError:
+        return ""
+    if day == as_of:
+        return ""
+    why = calendar.holiday_name(day) or ("a weekend" if day.weekday() >= 5 else "not an NYSE session")
+    return f"--as-of {day} is {why} (no NYSE session): running the session before, {as_of}"
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -181,25 +200,37 @@ def cmd_brief(args: argparse.Namespace) -> int:
         published = warehouse / "scout.duckdb"
         current = None
         if published.exists():
-            con = duckdb.connect(str(published), read_only=True)
+            from scout_pipeline.store import open_published
+
+            con = open_published(published)
             current = brief.run_info(con).get("as_of")
             con.close()
         if current != args.as_of:
             print(f"scout brief: no brief for {args.as_of} in {warehouse / 'briefs'}; "
                   f"run `scout run --as-of {args.as_of}` first", file=sys.stderr)
             return EXIT_FAILED
+    import duckdb
+
+    from scout_pipeline import walguard
+
     try:
         result = brief.render(warehouse)
     except brief.BriefError as exc:
         print(f"scout brief: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except duckdb.Error as exc:  # store.duckdb held read-write by another process: name it
+        if (pid := walguard.lock_pid(exc)) is None:
+            raise
+        held = Path(str(exc).split('"')[1]) if '"' in str(exc) else warehouse / "store.duckdb"
+        print(f"scout brief: {walguard.busy_message(held, pid)}", file=sys.stderr)
+        return EXIT_BUSY
     print(result.markdown)
     print(f"\n(HTML: {result.html_path})")
     return EXIT_OK
 
 
 def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,
-            history_start: str = ""):
+            history_start: str = "", allow_older: bool = False):
     """Run the daily job in this process against the persistent instance; returns the result.
 
     The run is the `as_of` session's partition, or, with `history_start`, one run over the
@@ -212,7 +243,7 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
     run_config = {
         "resources": {"scout": {"config": {
             "warehouse_dir": str(warehouse), "source": source, "as_of": as_of, "params": params or {},
-            "history_start": history_start,
+            "history_start": history_start, "allow_older": allow_older,
         }}},
         "loggers": {"console": {"config": {"log_level": os.environ.get("SCOUT_LOG_LEVEL", "CRITICAL")}}},
     }
@@ -246,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="move the warehouse's files aside to previous/<time>/ first (to change the source family)")
         p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                        help="override a named threshold (see docs/marts.md)")
+        p.add_argument("--allow-older", action="store_true",
+                       help="publish a day older than the published build's, replacing it (refused without this)")
 
     run = sub.add_parser("run", help="run the whole graph for one trading day")
     common(run)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from scout_pipeline import journal, store
+from scout_pipeline import faults, journal, store
 from scout_pipeline.sources.contracts import RAW_TABLES
 
 
@@ -119,6 +119,7 @@ def recover(wh: store.Warehouse, rebuild: bool = False, say: Callable[[str], Non
         aside.parent.mkdir(exist_ok=True)
         os.link(wh.store, aside)  # the old file is kept, and the store name is never empty
         note(f"previous store kept as {aside}")
+    faults.point("recover.before_replace")
     os.replace(tmp, wh.store)
     store.fsync_dir(wh.root)
     note("store.duckdb rebuilt: " + ", ".join(f"raw.{t} {n:,}" for t, n in counts.items()))

@@ -312,6 +312,27 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
     shutil.rmtree(parquet_tmp, ignore_errors=True)
     parquet_tmp.mkdir(parents=True)
     entry = journal.pending_for(wh, run_id)
+    try:
+        _write_build(wh, run_id, work, tmp, parquet_tmp, tables, comments, info, entry, counts)
+    except BaseException:
+        if entry is not None:  # nothing was published: the run's journal entry goes with it
+            journal.discard(entry)
+        raise
+    os.replace(tmp, build)
+    parquet_build = builds / run_id
+    shutil.rmtree(parquet_build, ignore_errors=True)
+    os.replace(parquet_tmp, parquet_build)
+    fsync_dir(wh.builds_dir)
+    faults.point("publish.before_swap")
+    _switch_link(wh, wh.published, build)  # the commit point
+    faults.point("publish.after_swap")
+    finish(wh, run_id)
+    return counts
+
+
+def _write_build(wh: Warehouse, run_id: str, work: Path, tmp: Path, parquet_tmp: Path,
+                 tables: list[tuple[str, str]], comments: dict, info: dict | None, entry: Path | None,
+                 counts: dict[str, int]) -> None:
     con = duckdb.connect(str(work))
     try:
         # BI drivers often bundle an older DuckDB (1.x JDBC in Metabase/DBeaver, the 1.x CLI):
@@ -346,16 +367,6 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
     Path(str(tmp) + ".wal").unlink(missing_ok=True)  # detached and checkpointed: empty
     for file in [tmp, *parquet_tmp.iterdir()]:
         fsync(file)
-    os.replace(tmp, build)
-    parquet_build = builds / run_id
-    shutil.rmtree(parquet_build, ignore_errors=True)
-    os.replace(parquet_tmp, parquet_build)
-    fsync_dir(wh.builds_dir)
-    faults.point("publish.before_swap")
-    _switch_link(wh, wh.published, build)  # the commit point
-    faults.point("publish.after_swap")
-    finish(wh, run_id)
-    return counts
 
 
 def finish(wh: Warehouse, run_id: str) -> None:
@@ -404,7 +415,28 @@ def resolve_unfinished(wh: Warehouse) -> list[str]:
     for entry in journal.pending(wh):
         journal.discard(entry)
         done.append(f"journal: removed entry {entry.name} of a run that never published")
+    for build in unpublished_builds(wh):
+        shutil.rmtree(build) if build.is_dir() else build.unlink(missing_ok=True)
+        done.append(f"removed {build.relative_to(wh.root)}, written by a run that stopped before publishing it")
     return done
+
+
+def unpublished_builds(wh: Warehouse) -> list[Path]:
+    """Build files and Parquet sets newer than the published ones: written by a run that
+    stopped before its switch (the one before the published build stays for its readers)."""
+    out = []
+    for folder, link, pattern in ((wh.builds_dir, wh.published, "*.duckdb"),
+                                  (wh.root / PARQUET_BUILDS, wh.parquet_dir, "*")):
+        if not folder.is_dir():
+            continue
+        current = folder / Path(os.readlink(link)).name if link.is_symlink() else None
+        since = current.stat().st_mtime if current is not None and current.exists() else None
+        for build in folder.glob(pattern):
+            if build.name.endswith(".tmp") or build == current or build.name.startswith("legacy-"):
+                continue
+            if since is None or build.stat().st_mtime >= since:
+                out.append(build)
+    return sorted(out)
 
 
 def guard_store(wh: Warehouse) -> list[str]:
@@ -431,6 +463,28 @@ def require_store(wh: Warehouse) -> None:
 
 class StoreBusy(StoreError):
     """Another process holds a warehouse file open read-write."""
+
+
+def open_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published build. While another process holds that
+    build read-write, DuckDB locks every reader out: read a private copy of the build file
+    instead (without that session's WAL, so without its uncheckpointed writes)."""
+    import tempfile
+
+    from scout_pipeline import walguard
+
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        if walguard.lock_pid(exc) is None:
+            raise
+    folder = Path(tempfile.mkdtemp(prefix="scout-published-"))
+    copy = folder / "scout.duckdb"
+    try:
+        shutil.copyfile(path, copy)
+        return duckdb.connect(str(copy), read_only=True)  # the open file outlives its name
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _switch_link(wh: Warehouse, link: Path, target: Path) -> None:
