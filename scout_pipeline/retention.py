@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-KEEP_RUNS = 60  # finished runs kept in Dagster's storage (RELIABILITY.md states the bound)
+KEEP_RUNS = 30  # finished runs kept in Dagster's storage (RELIABILITY.md states the bound)
 
 
 def _warehouse_of(run) -> str | None:
