@@ -75,6 +75,7 @@ class Matrix:
         (self.home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         self.snap = work / "snap"
         self.rows: list[dict] = []
+        self.only: list[str] = []  # --only: the cases whose label contains one of these
 
     def args(self, wh: Path, day: str) -> list[str]:
         return ["run", "--source", str(self.snap), "--as-of", day, "--warehouse", str(wh)]
@@ -91,6 +92,8 @@ class Matrix:
         return clean_s
 
     def case(self, fault: str, phase: str, inject) -> None:
+        if self.only and not any(o in fault for o in self.only):
+            return
         wh = self.work / f"case-{len(self.rows)}"
         shutil.copytree(self.work / "base", wh, symlinks=True)
         injected, detail = inject(wh)
@@ -248,12 +251,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--campaign", type=int, default=0,
                         help="run only the randomized kill campaign with this many trials (not in the default suite)")
     parser.add_argument("--out", type=Path, help="write results.json here")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="run only the cases whose label contains TEXT (repeatable)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="scout-reliability-"))
     started = time.perf_counter()
     try:
         matrix = Matrix(work)
+        matrix.only = args.only
         clean_s = matrix.setup()
         print(f"baseline published for {BEFORE}; a clean run of {DAY} takes {clean_s:.1f}s", flush=True)
         if args.campaign:
