@@ -41,7 +41,7 @@ KILL_POINTS = [
     ("publish", "journal.before_commit"),
 ]
 # the campaign's kill points: every named step of run, publish, backfill and recover
-CAMPAIGN_POINTS = [p for _, p in KILL_POINTS] + ["recover.before_replace"]
+CAMPAIGN_POINTS = [p for _, p in KILL_POINTS] + ["journal.before_head", "recover.before_replace"]
 WAL_HOLDER = """
 import duckdb, os, signal, sys
 con = duckdb.connect(sys.argv[1])

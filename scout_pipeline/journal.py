@@ -237,6 +237,7 @@ def commit(wh: store.Warehouse, entry: Path) -> None:
     _write_atomic(entry / COMMITTED, json.dumps(
         {"committed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
          "manifest_sha256": sha256(entry / MANIFEST)}))
+    faults.point("journal.before_head")
     _write_head(wh, entry)
     manifest = _manifest(entry)
     replaced = {n.split(".")[0] for n in manifest["files"] if n.endswith(".replace.parquet")}
@@ -246,6 +247,24 @@ def commit(wh: store.Warehouse, entry: Path) -> None:
 def _write_head(wh: store.Warehouse, entry: Path) -> None:
     _write_atomic(wh.journal_dir / HEAD, json.dumps(
         {"entry": entry.name, "manifest_sha256": sha256(entry / MANIFEST)}))
+
+
+def advance_head(wh: store.Warehouse) -> str | None:
+    """HEAD one entry behind the newest committed one, whose manifest names HEAD's entry as
+    its previous, means a kill between COMMITTED and HEAD: move HEAD on. Anything else (a
+    deleted HEAD among several entries, a gap) is left for `verify` to report."""
+    found = entries(wh)
+    if not found:
+        return None
+    pointer = head(wh)
+    newest = found[-1]
+    if pointer is not None and pointer.get("entry") == newest.name:
+        return None
+    previous = _manifest(newest).get("previous")
+    if (pointer is None and previous is None) or (pointer is not None and previous == pointer.get("entry")):
+        _write_head(wh, newest)
+        return newest.name
+    return None
 
 
 def discard(entry: Path) -> None:

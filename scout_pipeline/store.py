@@ -412,6 +412,8 @@ def resolve_unfinished(wh: Warehouse) -> list[str]:
     if linked and (wh.work_path(linked).exists() or journal.pending_for(wh, linked) is not None):
         finish(wh, linked)
         done.append(f"finished the publish of run {linked} (stopped after its build was switched in)")
+    if moved := journal.advance_head(wh):
+        done.append(f"journal: HEAD moved to {moved} (stopped between its commit and HEAD)")
     for entry in journal.pending(wh):
         journal.discard(entry)
         done.append(f"journal: removed entry {entry.name} of a run that never published")

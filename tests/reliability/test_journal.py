@@ -80,19 +80,21 @@ def test_a_run_that_failed_to_publish_leaves_no_entry_and_rebuild_keeps_the_stor
     assert len(before["prices"]) == 600
 
 
-def test_a_kill_after_the_store_promotion_is_committed_by_the_next_holder(two_days, tmp_path, monkeypatch, capsys):
-    """Killed between promoting the store and writing COMMITTED: the store holds the run,
-    so its entry is committed (rolled forward), never dropped."""
+@pytest.mark.parametrize("point", ["journal.before_commit", "journal.before_head"])
+def test_a_kill_after_the_store_promotion_is_committed_by_the_next_holder(two_days, tmp_path, monkeypatch, capsys, point):
+    """Killed between promoting the store and writing COMMITTED (or HEAD): the store holds
+    the run, so its entry is committed (rolled forward), never dropped."""
     wh = _copy(two_days, tmp_path, monkeypatch)
     snap = _snapshot(tmp_path / "more", 302)
     args = ["run", "--source", str(snap), "--as-of", DAY2, "--warehouse", str(wh)]
-    assert inv.killed(inv.scout_process(args, tmp_path / "dagster_home", faults="journal.before_commit=kill"))
-    assert len(journal.pending(Warehouse(wh))) == 1
+    assert inv.killed(inv.scout_process(args, tmp_path / "dagster_home", faults=f"{point}=kill"))
+    assert len(journal.pending(Warehouse(wh))) == (1 if point == "journal.before_commit" else 0)
     promoted = _raw(wh)
     capsys.readouterr()
     assert cli.main(["recover", "--warehouse", str(wh)]) == 0
     out = capsys.readouterr().out
-    assert "finished the publish of run" in out and "journal: OK (3 committed entries" in out
+    assert ("finished the publish of run" if point == "journal.before_commit" else "journal: HEAD moved to 000003") in out
+    assert "journal: OK (3 committed entries" in out
     assert journal.pending(Warehouse(wh)) == []
     assert cli.main(["recover", "--warehouse", str(wh), "--rebuild"]) == 0
     assert _raw(wh) == promoted  # every committed run present, a rebuild equal to the store
