@@ -41,7 +41,9 @@ KILL_POINTS = [
     ("publish", "journal.before_commit"),
 ]
 # the campaign's kill points: every named step of run, publish, backfill and recover
-CAMPAIGN_POINTS = [p for _, p in KILL_POINTS] + ["journal.before_head", "recover.before_replace"]
+CAMPAIGN_POINTS = {"run": [p for _, p in KILL_POINTS] + ["journal.before_head"],
+                   "backfill": [p for _, p in KILL_POINTS] + ["journal.before_head"],
+                   "recover": ["recover.before_replace"]}
 WAL_HOLDER = """
 import duckdb, os, signal, sys
 con = duckdb.connect(sys.argv[1])
@@ -209,7 +211,7 @@ def campaign(matrix: Matrix, trials: int, seed: int) -> list[dict]:
         shutil.copytree(matrix.work / "base", wh, symlinks=True)
         before = inv.state(wh)
         if rng.random() < 0.5:
-            point = rng.choice(CAMPAIGN_POINTS)
+            point = rng.choice(CAMPAIGN_POINTS[op])
             proc = inv.scout_process(ops[op](wh), matrix.home, faults=f"{point}=kill")
             proc.communicate(timeout=900)
             how = f"at {point}"
