@@ -214,6 +214,7 @@ def record(con: duckdb.DuckDBPyConnection, wh: store.Warehouse, run_id: str) -> 
         "files": {f"{k}.parquet": {"rows": n, "sha256": sha256(tmp / f"{k}.parquet")} for k, n in written.items()},
         "base": base,
         "totals": {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in TABLES},
+        "source_family": _family(con),  # restored by a replay: a rebuilt store keeps its family
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
@@ -283,6 +284,14 @@ def _prune_superseded(older: list[Path], replaced: set[str]) -> None:
                 file.unlink()
 
 
+def _family(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' "
+                       "AND table_name = 'source_family'").fetchone()[0]:
+        return None
+    row = con.execute("SELECT family FROM meta.source_family").fetchone()
+    return row[0] if row else None
+
+
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
     con.execute(f"COPY ({query}) TO ? (FORMAT parquet)", [str(path)])
     return con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
@@ -304,6 +313,7 @@ class Plan:
     steps: list[tuple[Path, str, str]]  # (file, table, mode)
     totals: dict[str, int] | None
     entries: int
+    family: str | None = None
 
 
 def verify(wh: store.Warehouse, store_head: str | None = None) -> Plan:
@@ -363,7 +373,9 @@ def verify(wh: store.Warehouse, store_head: str | None = None) -> Plan:
                                    "(truncated or changed since it was written)")
             if needed:
                 steps.append((path, table, mode))
-    return Plan(head=chain[-1].name, steps=steps, totals=_manifest(chain[-1]).get("totals"), entries=len(chain))
+    last = _manifest(chain[-1])
+    return Plan(head=chain[-1].name, steps=steps, totals=last.get("totals"), entries=len(chain),
+                family=last.get("source_family"))
 
 
 def replay(wh: store.Warehouse, target: Path, progress: Callable[[str], None] = lambda _: None,
@@ -391,6 +403,8 @@ def replay(wh: store.Warehouse, target: Path, progress: Callable[[str], None] = 
         con.execute("CREATE SCHEMA IF NOT EXISTS meta")
         con.execute("CREATE OR REPLACE TABLE meta.journal_head (entry VARCHAR)")
         con.execute("INSERT INTO meta.journal_head VALUES (?)", [plan.head])
+        if plan.family:  # the store's source family (a run of another family is refused)
+            con.execute("CREATE OR REPLACE TABLE meta.source_family AS SELECT ? AS family", [plan.family])
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -151,6 +151,10 @@ def test_a_missing_store_with_journal_history_refuses_the_run(two_days, tmp_path
     assert sorted(p.name for p in (wh / "journal").rglob("*")) == entries and not (wh / "store.duckdb").exists()
     assert cli.main(["recover", "--warehouse", str(wh)]) == 0
     assert _raw(wh) == before
+    con = duckdb.connect(str(wh / "store.duckdb"), read_only=True)  # the rebuilt store keeps its family
+    assert con.execute("SELECT family FROM meta.source_family").fetchone()[0] == "snapshot"
+    con.close()
+    assert cli.main(["run", "--source", str(two_days["snap"]), "--as-of", DAY2, "--warehouse", str(wh)]) == 0
 
 
 def test_recover_never_leaves_the_store_name_empty(two_days, tmp_path, monkeypatch):
