@@ -29,6 +29,11 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
     marts = [m for m in load_models() if m.layer == "marts"]
     with wh.connect(context.run_id) as con:  # the checked raw changes, kept beside the store
         journaled = journal.record(con, wh, context.run_id)
+    for key, rows in journaled.items():
+        if key.endswith(".removed"):  # a complete source holding less than the store: say what goes
+            context.log.warning(f"raw.{key.split('.')[0]}: {rows:,} stored row(s) are not in this source's data and "
+                                "leave the store with this publish; the journal keeps them "
+                                f"({wh.journal_dir.name}/<this entry>/{key}.parquet)")
     counts = store.publish(
         wh, context.run_id,
         tables=[(m.layer, m.name) for m in marts],
