@@ -92,8 +92,14 @@ def state(wh: Path) -> State:
 
 def leftovers(wh: Path) -> list[str]:
     """Half-written files a killed run may leave (the next run must remove them)."""
-    pats = (".scout.duckdb.*.tmp", ".parquet.*.tmp", "work/*.tmp", ".parquet-builds/*.tmp", "journal/*.tmp")
-    return sorted(str(p.relative_to(wh)) for pat in pats for p in wh.glob(pat))
+    from scout_pipeline import journal
+    from scout_pipeline.store import Warehouse, unpublished_builds
+
+    pats = (".scout.duckdb.*.tmp", ".parquet.*.tmp", "work/*.tmp", "work/*.tmp.wal", ".parquet-builds/*.tmp",
+            "journal/*.tmp", ".duckdb-builds/*.tmp", ".duckdb-builds/*.tmp.wal", ".scout.duckdb-link.*.tmp")
+    found = [p for pat in pats for p in wh.glob(pat)]
+    found += journal.pending(Warehouse(wh)) + unpublished_builds(Warehouse(wh))
+    return sorted(str(p.relative_to(wh)) for p in found)
 
 
 def check_after_fault(after: State, before: State, new: State) -> list[str]:
@@ -147,3 +153,39 @@ def scout_process(args: list[str], dagster_home: Path, faults: str = "", **popen
 def killed(proc: subprocess.Popen, timeout: float = 300) -> bool:
     proc.communicate(timeout=timeout)
     return proc.returncode == -signal.SIGKILL
+
+
+def check_journal(wh: Path) -> list[str]:
+    """The journal's own promises, once a lock holder has settled what a fault left: every
+    entry committed, the chain verified, the store's own journal head the newest committed
+    entry (every committed run present), and a rebuild from it equal to the store."""
+    import tempfile
+
+    from scout_pipeline import journal
+    from scout_pipeline.store import Warehouse
+
+    warehouse = Warehouse(wh)
+    broken = [f"journal entry {e.name} not committed" for e in journal.pending(warehouse)]
+    if not journal.entries(warehouse):
+        return broken + (["store.duckdb has no journal"] if (wh / "store.duckdb").exists() else [])
+    con = duckdb.connect(str(wh / "store.duckdb"), read_only=True)
+    try:
+        store_head = con.execute("SELECT max(entry) FROM meta.journal_head").fetchone()[0]
+    finally:
+        con.close()
+    try:
+        plan = journal.verify(warehouse, store_head=store_head)
+    except journal.JournalError as exc:
+        return broken + [f"journal does not verify: {exc}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        rebuilt = Path(tmp) / "rebuilt.duckdb"
+        try:
+            journal.replay(warehouse, rebuilt, plan=plan)
+        except journal.JournalError as exc:
+            return broken + [f"replay: {exc}"]
+        ours = _table_digests(wh / "store.duckdb", "raw")
+        theirs = _table_digests(rebuilt, "raw")
+        differ = sorted(t for t in theirs if ours.get(t) != theirs[t])
+        if differ:
+            broken.append(f"a rebuild from the journal differs from the store in {differ}")
+    return broken

@@ -536,7 +536,9 @@ def render(warehouse: Path, out_root: Path | None = None) -> Brief:
     published = warehouse / PUBLISHED
     if not published.exists():
         raise BriefError(f"no published warehouse at {published}: run `scout run` first")
-    con = duckdb.connect(str(published), read_only=True)
+    from scout_pipeline.store import open_published
+
+    con = open_published(published)  # served even while a BI tool holds it read-write
     try:
         info = run_info(con)
         as_of = info.get("as_of") or str(con.execute(

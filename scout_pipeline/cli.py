@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import sys
 import time
@@ -146,13 +147,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     _dagster_home(warehouse)
     print(f"scout run: source={args.source} as_of={as_of} warehouse={warehouse}", flush=True)
+    if moved := _moved_as_of(args.as_of, as_of):
+        print(f"scout run: {moved}", flush=True)
     started = time.perf_counter()
     try:
         with lock.hold(warehouse, wait=lock.BRIEF_WAIT, command=f"scout {args.command}") as held:
             _say_repaired("scout run", held)
             result = execute(args.source, as_of.isoformat(), warehouse, overrides,
                              history_start=getattr(args, "history_start", "") or "",
-                             full_refresh=args.full_refresh, say=lambda line: print(line, flush=True))
+                             full_refresh=args.full_refresh, allow_older=getattr(args, "allow_older", False),
+                             say=lambda line: print(line, flush=True))
     except lock.BusyError as exc:
         print(f"scout run: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -167,6 +171,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(report.failure_summary(result, warehouse, elapsed), file=sys.stderr)
     return EXIT_FAILED
+
+
+def _moved_as_of(requested: str | None, as_of: dt.date) -> str:
+    """What to say when --as-of is not a session and the run takes the one before it."""
+    from scout_pipeline import calendar
+
+    if not requested:
+        return ""
+    try:
+        day = dt.date.fromisoformat(requested)
+    except ValueError:
+        return ""
+    if day == as_of:
+        return ""
+    why = calendar.holiday_name(day) or ("a weekend" if day.weekday() >= 5 else "not an NYSE session")
+    return f"--as-of {day} is {why} (no NYSE session): running the session before, {as_of}"
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -221,7 +241,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_recover(args: argparse.Namespace) -> int:
     from scout_pipeline import lock, recovery
-    from scout_pipeline.store import StoreError, Warehouse
+    from scout_pipeline.store import StoreBusy, StoreError, Warehouse
 
     root = Path(args.warehouse).expanduser().resolve()
     if not root.is_dir():
@@ -235,7 +255,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         with lock.hold(wh.root, wait=lock.BRIEF_WAIT, command="scout recover") as held:
             _say_repaired("scout recover", held)
             outcome = recovery.recover(wh, rebuild=args.rebuild, say=lambda line: print(f"scout recover: {line}", flush=True))
-    except lock.BusyError as exc:
+    except (lock.BusyError, StoreBusy) as exc:  # a holder is not damage: name it and stop
         print(f"scout recover: {exc}", file=sys.stderr)
         return EXIT_BUSY
     except StoreError as exc:
@@ -292,8 +312,10 @@ def cmd_brief(args: argparse.Namespace) -> int:
         published = warehouse / "scout.duckdb"
         current = None
         if published.exists():
+            from scout_pipeline.store import open_published
+
             try:
-                con = duckdb.connect(str(published), read_only=True)
+                con = open_published(published)
                 current = brief.run_info(con).get("as_of")
                 con.close()
             except duckdb.Error as exc:
@@ -305,12 +327,18 @@ def cmd_brief(args: argparse.Namespace) -> int:
             return EXIT_FAILED
     import duckdb
 
+    from scout_pipeline import walguard
+
     try:
         result = brief.render(warehouse)
     except brief.BriefError as exc:
         print(f"scout brief: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except duckdb.Error as exc:
+        if (pid := walguard.lock_pid(exc)) is not None:  # held read-write by another process: name it
+            held = Path(str(exc).split('"')[1]) if '"' in str(exc) else warehouse / "store.duckdb"
+            print(f"scout brief: {walguard.busy_message(held, pid)}", file=sys.stderr)
+            return EXIT_BUSY
         print(f"scout brief: {_damaged_published(warehouse / 'scout.duckdb', exc)}", file=sys.stderr)
         return EXIT_FAILED
     except OSError as exc:  # briefs/ not writable, disk full
@@ -328,7 +356,7 @@ def _damaged_published(path: Path, exc: Exception) -> str:
 
 
 def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None, tags: dict | None = None,
-            history_start: str = "", full_refresh: bool = False, say=None):
+            history_start: str = "", full_refresh: bool = False, allow_older: bool = False, say=None):
     """Run the daily job in this process against the persistent instance; returns the result.
 
     The run is the `as_of` session's partition, or, with `history_start`, one run over the
@@ -341,7 +369,7 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
     run_config = {
         "resources": {"scout": {"config": {
             "warehouse_dir": str(warehouse), "source": source, "as_of": as_of, "params": params or {},
-            "history_start": history_start, "full_refresh": full_refresh,
+            "history_start": history_start, "full_refresh": full_refresh, "allow_older": allow_older,
         }}},
         "loggers": {"console": {"config": {"log_level": os.environ.get("SCOUT_LOG_LEVEL", "CRITICAL")}}},
     }
@@ -396,6 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rebuild the incremental marts (streaks, breadth, valuation gap) from all history "
                             "instead of from the first session the run adds or changes (done anyway "
                             "after a changed parameter or restated history; see README)")
+        p.add_argument("--allow-older", action="store_true",
+                       help="publish a day older than the published build's, replacing it (refused without this)")
 
     run = sub.add_parser("run", help="run the whole graph for one trading day")
     common(run)

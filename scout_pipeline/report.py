@@ -98,7 +98,9 @@ def brief_headline(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def success_summary(result, warehouse: Path, elapsed: float) -> str:
     lines = [f"Published {warehouse / PUBLISHED} in {elapsed:.1f}s"]
-    con = duckdb.connect(str(warehouse / PUBLISHED), read_only=True)
+    from scout_pipeline.store import open_published
+
+    con = open_published(warehouse / PUBLISHED)
     try:
         tables = con.execute(
             "SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables() ORDER BY 1"
@@ -128,6 +130,10 @@ def _published_run(warehouse: Path) -> str | None:
     """The run id of the build in the published file (None when absent or unreadable)."""
     import duckdb
 
+    from scout_pipeline.store import Warehouse
+
+    if linked := Warehouse(warehouse).published_run():  # the link names its build's run
+        return linked
     try:
         con = duckdb.connect(str(warehouse / PUBLISHED), read_only=True)
     except duckdb.Error:

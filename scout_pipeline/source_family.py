@@ -22,7 +22,7 @@ FAMILIES = ("sample", "live", "snapshot")
 _ROW_SOURCES = {"sample": "sample", "yahoo": "live"}
 # the data files; `parquet` is a relative symlink into `.parquet-builds`, moved with it
 MOVED = ("store.duckdb", "store.duckdb.wal", "scout.duckdb", "scout.duckdb.wal", "journal",
-         "parquet", ".parquet-builds", "briefs", "quarantine")
+         "parquet", ".parquet-builds", ".duckdb-builds", "briefs", "quarantine")
 
 
 class SourceMismatch(RuntimeError):

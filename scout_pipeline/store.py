@@ -4,10 +4,14 @@ Write-audit-publish on files:
 - `store.duckdb` holds the last good build (raw history, staging views, marts).
 - each run works on a copy, `work/<run_id>.duckdb`; nothing a run writes reaches the
   store or the published file until every blocking check passed.
-- `publish` writes the marts into a fresh file and `os.replace`s it over `scout.duckdb`
-  (atomic on POSIX: a reader holding the old file keeps its snapshot), swaps the `parquet`
-  symlink to a complete new set of files, then promotes the working copy to be the new
-  store. A failed or killed run leaves both byte-identical and keeps its working copy under
+- `publish` writes the marts into a new file of their own, `.duckdb-builds/<run_id>.duckdb`,
+  and switches the `scout.duckdb` symlink to it with one rename (the commit point: a reader
+  holding the old build keeps it, and a read-write session on an old build, its lock and its
+  WAL stay with that build and never reach a new one); then it switches the `parquet`
+  symlink to a complete new set of files, promotes the working copy to be the store and
+  commits the run's journal entry. Killed before the link switch, the run left nothing
+  published and its pending journal entry is deleted; after it, the next holder of the lock
+  finishes the publish (`resolve_unfinished`). A failed run keeps its working copy under
   `work/` for inspection; `sweep` removes what a killed run left half-written.
 
 Fault points (`scout_pipeline.faults`) mark the steps the reliability suite crashes at.
@@ -34,6 +38,7 @@ from scout_pipeline.sources.contracts import DATE_COLUMNS, LIST_COLUMNS, RAW_TAB
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 PUBLISHED = "scout.duckdb"
 STORE = "store.duckdb"
+BUILDS = ".duckdb-builds"  # published DuckDB builds, one file per run; scout.duckdb links to one
 KEEP_FAILED_WORK = 5  # failed runs' working copies kept for inspection
 KEEP_PARQUET_BUILDS = 2  # the published set and the one before (a reader may still be on it)
 PARQUET_BUILDS = ".parquet-builds"
@@ -72,6 +77,18 @@ class Warehouse:
     @property
     def journal_dir(self) -> Path:
         return self.root / "journal"
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.root / BUILDS
+
+    def published_run(self) -> str | None:
+        """The run whose build `scout.duckdb` links to (None for a missing link or a plain
+        file from before builds had their own names)."""
+        if not self.published.is_symlink():
+            return None
+        name = Path(os.readlink(self.published)).name
+        return name[: -len(".duckdb")] if name.endswith(".duckdb") else None
 
     def damaged(self, exc: BaseException, path: Path) -> "StoreError | None":
         """A StoreError with the recovery to run when `exc` is DuckDB reporting a damaged file."""
@@ -133,9 +150,14 @@ class Warehouse:
     def sweep(self) -> list[Path]:
         """Remove what a killed run left half-written (temporary files and directories).
         Only safe while holding the warehouse lock; returns what was removed."""
-        leftovers = [*self.root.glob(f".{PUBLISHED}.*.tmp"), *self.root.glob(".parquet.*.tmp"),
+        leftovers = [*self.root.glob(f".{PUBLISHED}.*.tmp"), *self.root.glob(f".{PUBLISHED}.*.tmp.wal"),
+                     *self.root.glob(".parquet.*.tmp"), *self.root.glob(f".{PUBLISHED}-link.*.tmp"),
                      *(self.root / "work").glob("*.tmp"), *(self.root / "work").glob("*.tmp.wal"), *(self.root / PARQUET_BUILDS).glob("*.tmp"),
-                     *self.journal_dir.glob("*.tmp"), *self.root.glob(f".{STORE}.*.tmp")]
+                     *self.builds_dir.glob("*.tmp"), *self.builds_dir.glob("*.tmp.wal"),
+                     *self.journal_dir.glob("*.tmp"), *self.journal_dir.glob(".*.tmp"),
+                     *self.root.glob(f".{STORE}.*.tmp"), *self.root.glob(f".{STORE}.*.tmp.wal")]
+        # the WAL of a build that was pruned can never be applied to anything: its file is gone
+        leftovers += [w for w in self.builds_dir.glob("*.duckdb.wal") if not Path(str(w)[:-4]).exists()]
         for path in leftovers:
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
@@ -364,24 +386,51 @@ def parquet_metadata(comments: dict[str, str], run_info: dict) -> list[str]:
 
 def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
             comments: dict[tuple[str, str], dict[str, str]], info: dict | None = None) -> dict[str, int]:
-    """Copy `tables` (schema, name) into a new file, swap it in atomically, swap in a new
-    Parquet set, and promote the working copy to be the store. `info` (as_of, source, ...)
-    becomes the one-row table meta.run_info. Returns row counts per table.
+    """Copy `tables` (schema, name) into a new build file, switch `scout.duckdb` to it
+    atomically, switch in a new Parquet set, promote the working copy to be the store and
+    commit the run's pending journal entry. `info` (as_of, source, ...) becomes the one-row
+    table meta.run_info. Returns row counts per table.
 
     Order, and what a crash between two steps leaves (RELIABILITY.md): everything is
-    written beside the live files first; then three renames, each atomic. Killed before the
-    first, the previous build is intact; after it, the new build is published and the
-    next run redoes the rest."""
+    written beside the live files first; the `scout.duckdb` link switch is the commit point.
+    Killed before it, the previous build is intact and the run's journal entry is deleted by
+    the next holder of the lock; after it, the next holder finishes the rest (`finish`)."""
+    from scout_pipeline import journal
+
     work = wh.work_path(run_id)
     if not work.exists():
         raise StoreError(f"no working database for run {run_id} at {work}")
-    tmp = wh.root / f".{PUBLISHED}.{run_id}.tmp"
+    wh.builds_dir.mkdir(exist_ok=True)
+    build = wh.builds_dir / f"{run_id}.duckdb"
+    tmp = wh.builds_dir / f"{run_id}.duckdb.tmp"
     tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     builds = wh.root / PARQUET_BUILDS
     parquet_tmp = builds / f"{run_id}.tmp"
     shutil.rmtree(parquet_tmp, ignore_errors=True)
     parquet_tmp.mkdir(parents=True)
+    entry = journal.pending_for(wh, run_id)
+    try:
+        _write_build(wh, run_id, work, tmp, parquet_tmp, tables, comments, info, entry, counts)
+    except BaseException:
+        if entry is not None:  # nothing was published: the run's journal entry goes with it
+            journal.discard(entry)
+        raise
+    os.replace(tmp, build)
+    parquet_build = builds / run_id
+    shutil.rmtree(parquet_build, ignore_errors=True)
+    os.replace(parquet_tmp, parquet_build)
+    fsync_dir(wh.builds_dir)
+    faults.point("publish.before_swap")
+    _switch_link(wh, wh.published, build)  # the commit point
+    faults.point("publish.after_swap")
+    finish(wh, run_id)
+    return counts
+
+
+def _write_build(wh: Warehouse, run_id: str, work: Path, tmp: Path, parquet_tmp: Path,
+                 tables: list[tuple[str, str]], comments: dict, info: dict | None, entry: Path | None,
+                 counts: dict[str, int]) -> None:
     con = duckdb.connect(str(work))
     try:
         # BI drivers often bundle an older DuckDB (1.x JDBC in Metabase/DBeaver, the 1.x CLI):
@@ -408,24 +457,154 @@ def publish(wh: Warehouse, run_id: str, tables: list[tuple[str, str]],
         con.executemany("INSERT INTO pub.meta.run_info VALUES (?, ?)", [[k, str(v)] for k, v in run_info.items()])
         con.execute("COMMENT ON TABLE pub.meta.run_info IS 'What this published build is: run id, as-of session, source, publish time.'")
         con.execute("DETACH pub")
+        if entry is not None:  # the store says which journal entry it is (checked by recover)
+            con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+            con.execute("CREATE OR REPLACE TABLE meta.journal_head (entry VARCHAR)")
+            con.execute("INSERT INTO meta.journal_head VALUES (?)", [entry.name])
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    Path(str(tmp) + ".wal").unlink(missing_ok=True)  # detached and checkpointed: empty
     for file in [tmp, *parquet_tmp.iterdir()]:
         fsync(file)
-    parquet_build = builds / run_id
-    shutil.rmtree(parquet_build, ignore_errors=True)
-    os.replace(parquet_tmp, parquet_build)
-    faults.point("publish.before_swap")
-    os.replace(tmp, wh.published)
-    faults.point("publish.after_swap")
-    _swap_parquet(wh, parquet_build)
+
+
+def finish(wh: Warehouse, run_id: str) -> None:
+    """Everything after the commit point, each step safe to redo: the Parquet set, the store
+    promotion, the journal commit, pruning. Also how the next lock holder completes a
+    publish killed after its switch."""
+    from scout_pipeline import journal, walguard
+
+    parquet_build = wh.root / PARQUET_BUILDS / run_id
+    if parquet_build.is_dir() and not (wh.parquet_dir.is_symlink()
+                                       and Path(os.readlink(wh.parquet_dir)).name == run_id):
+        _swap_parquet(wh, parquet_build)
     faults.point("publish.before_promote")
-    Path(str(work) + ".wal").unlink(missing_ok=True)
-    os.replace(work, wh.store)
+    work = wh.work_path(run_id)
+    if work.exists():
+        guard_store(wh)  # a session that opened store.duckdb meanwhile: refuse, or set its WAL aside
+        Path(str(work) + ".wal").unlink(missing_ok=True)
+        os.replace(work, wh.store)
+        fsync_dir(wh.root)
+    entry = journal.pending_for(wh, run_id)
+    if entry is not None:
+        journal.commit(wh, entry)
+    # a WAL named after the link (an older DuckDB client that does not resolve it, or the
+    # layout before builds had their own names) would be replayed into the new build
+    walguard.quarantine(wh.root, wh.published, "It lay beside the scout.duckdb link when a new build was published.")
+    if parquet_build.is_dir():
+        _prune_parquet_builds(wh, keep=parquet_build)
+    _prune_duckdb_builds(wh, keep=wh.builds_dir / f"{run_id}.duckdb")
+
+
+def resolve_unfinished(wh: Warehouse) -> list[str]:
+    """Settle what a killed or failed publish left, with the warehouse lock held: a run
+    whose build is linked as `scout.duckdb` but not finished is finished (its journal
+    entry committed); every other pending journal entry belongs to a run that never
+    published, and is deleted. Returns what it did."""
+    from scout_pipeline import journal
+
+    done = []
+    adopted = journal.adopt_legacy(wh)
+    if adopted:
+        done.append(f"journal: {len(adopted)} entries from before manifests adopted")
+    linked = wh.published_run()
+    if linked and (wh.work_path(linked).exists() or journal.pending_for(wh, linked) is not None):
+        finish(wh, linked)
+        done.append(f"finished the publish of run {linked} (stopped after its build was switched in)")
+    if moved := journal.advance_head(wh):
+        done.append(f"journal: HEAD moved to {moved} (stopped between its commit and HEAD)")
+    for entry in journal.pending(wh):
+        journal.discard(entry)
+        done.append(f"journal: removed entry {entry.name} of a run that never published")
+    for build in unpublished_builds(wh):
+        shutil.rmtree(build) if build.is_dir() else build.unlink(missing_ok=True)
+        done.append(f"removed {build.relative_to(wh.root)}, written by a run that stopped before publishing it")
+    return done
+
+
+def unpublished_builds(wh: Warehouse) -> list[Path]:
+    """Build files and Parquet sets newer than the published ones: written by a run that
+    stopped before its switch (the one before the published build stays for its readers)."""
+    out = []
+    for folder, link, pattern in ((wh.builds_dir, wh.published, "*.duckdb"),
+                                  (wh.root / PARQUET_BUILDS, wh.parquet_dir, "*")):
+        if not folder.is_dir():
+            continue
+        current = folder / Path(os.readlink(link)).name if link.is_symlink() else None
+        since = current.stat().st_mtime if current is not None and current.exists() else None
+        for build in folder.glob(pattern):
+            if build.name.endswith(".tmp") or build == current or build.name.startswith("legacy-"):
+                continue
+            if since is None or build.stat().st_mtime >= since:
+                out.append(build)
+    return sorted(out)
+
+
+def guard_store(wh: Warehouse) -> list[str]:
+    """Before the store is read or replaced: refuse while another process holds it
+    read-write (naming it); move a WAL some other session left beside it to quarantine."""
+    from scout_pipeline import walguard
+
+    if wh.store.exists() and (pid := walguard.rw_holder(wh.store)):
+        raise StoreBusy(walguard.busy_message(wh.store, pid))
+    moved = walguard.quarantine(wh.root, wh.store, "The pipeline never leaves a WAL on store.duckdb (it only "
+                                "reads the store and replaces it with a checkpointed file).")
+    return [f"moved a write-ahead log no run wrote from beside store.duckdb to {moved} (not applied)"] if moved else []
+
+
+def require_store(wh: Warehouse) -> None:
+    """A store that is missing while the journal holds published runs is not a new
+    warehouse: starting from scratch would drop that history. Refuse, naming the fix."""
+    from scout_pipeline import journal
+
+    if not wh.store.exists() and (found := journal.entries(wh)):
+        raise StoreError(f"store.duckdb is missing from {wh.root} but its journal holds {len(found)} published "
+                         f"run(s), the last {found[-1].name}; " + RECOVERY_HINT.format(root=wh.root))
+
+
+class StoreBusy(StoreError):
+    """Another process holds a warehouse file open read-write."""
+
+
+def open_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published build. While another process holds that
+    build read-write, DuckDB locks every reader out: read a private copy of the build file
+    instead (without that session's WAL, so without its uncheckpointed writes)."""
+    import tempfile
+
+    from scout_pipeline import walguard
+
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        if walguard.lock_pid(exc) is None:
+            raise
+    folder = Path(tempfile.mkdtemp(prefix="scout-published-"))
+    copy = folder / "scout.duckdb"
+    try:
+        shutil.copyfile(path, copy)
+        return duckdb.connect(str(copy), read_only=True)  # the open file outlives its name
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _switch_link(wh: Warehouse, link: Path, target: Path) -> None:
+    """Point `link` at `target` with one rename (replacing a plain file from the old layout)."""
+    tmp_link = wh.root / f".{link.name}-link.{target.stem}.tmp"
+    tmp_link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, wh.root), tmp_link)
+    os.replace(tmp_link, link)
     fsync_dir(wh.root)
-    _prune_parquet_builds(wh, keep=parquet_build)
-    return counts
+
+
+def _prune_duckdb_builds(wh: Warehouse, keep: Path) -> None:
+    """Keep the published build and the one before (a reader may still be on it); an open
+    reader of a deleted build keeps reading it (POSIX), and its WAL is swept once orphaned."""
+    builds = [p for p in wh.builds_dir.glob("*.duckdb") if p != keep]
+    builds.sort(key=lambda p: p.stat().st_mtime)
+    for old in builds[: max(0, len(builds) - (KEEP_PARQUET_BUILDS - 1))]:
+        old.unlink(missing_ok=True)
 
 
 def _swap_parquet(wh: Warehouse, build: Path) -> None:

@@ -65,6 +65,10 @@ def clean_up_after_crash(instance: "dg.DagsterInstance | None", wh: Warehouse, p
     if removed:
         done.append(f"removed {len(removed)} file(s) a killed run left half-written: "
                     + ", ".join(p.name for p in removed[:5]))
+    from scout_pipeline import store
+
+    done += store.guard_store(wh)  # raises StoreBusy naming a read-write holder of the store
+    done += store.resolve_unfinished(wh)
     dead_run = (previous or {}).get("run_id")
     record = instance.get_run_by_id(dead_run) if dead_run and instance is not None else None
     if record is not None and not record.is_finished:
@@ -75,6 +79,42 @@ def clean_up_after_crash(instance: "dg.DagsterInstance | None", wh: Warehouse, p
     return done
 
 
+def published_as_of(wh: Warehouse) -> dt.date | None:
+    """The as-of session of the build `scout.duckdb` holds (None without one)."""
+    import duckdb
+
+    from scout_pipeline.store import open_published
+
+    if not wh.published.exists():
+        return None
+    try:
+        con = open_published(wh.published)
+    except duckdb.Error:
+        return None  # unreadable: `scout recover` reports it; nothing to protect here
+    try:
+        row = con.execute("SELECT value FROM meta.run_info WHERE key = 'as_of'").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return dt.date.fromisoformat(row[0]) if row else None
+
+
+def refuse_older_day(wh: Warehouse, as_of: dt.date, allow_older: bool) -> None:
+    """A run for an older day than the published build would replace the published
+    warehouse (and, from a complete source, cut the stored history back to that day): only
+    with an explicit `allow_older`."""
+    from scout_pipeline.store import StoreError
+
+    published = published_as_of(wh)
+    if published is not None and as_of < published and not allow_older:
+        raise StoreError(
+            f"this run is for {as_of}, older than the published build ({published}): publishing it would "
+            f"replace the {published} warehouse with {as_of}'s. To do that on purpose, pass --allow-older "
+            "(scout run/backfill) or set resources.scout.config.allow_older: true (launchpad); to read an "
+            f"earlier day's brief, `scout brief --as-of {as_of}`; for a separate build of it, use another --warehouse.")
+
+
 class ScoutResource(dg.ConfigurableResource):
     """Run settings. Override in the launchpad under resources.scout.config."""
 
@@ -82,6 +122,7 @@ class ScoutResource(dg.ConfigurableResource):
     source: str = "sample"
     as_of: str = ""
     history_start: str = ""  # backfills: first session an incremental source fetches
+    allow_older: bool = False  # publish a day older than the published build's (replaces it)
     params: dict[str, float] = {}
     full_refresh: bool = False  # rebuild the incremental marts whole (scout_pipeline/incremental.py)
 
@@ -107,6 +148,13 @@ class ScoutResource(dg.ConfigurableResource):
                 if context.log:
                     context.log.warning(line)
             held.previous = None  # handled
+            from scout_pipeline import retention, store
+
+            store.require_store(wh)  # a lost store with journal history: `scout recover`, not a fresh start
+            refuse_older_day(wh, self.as_of_date(run.tags), self.allow_older)
+            for line in retention.prune_dagster_runs(context.instance, keep_after=run.run_id):
+                if context.log:
+                    context.log.info(line)
             # a UI or schedule launch gets the same refusal `scout run` gives before it starts
             try:
                 source_family.check(wh.root, self.source)

@@ -5,6 +5,7 @@ forever. The next run cleans up too; this sensor does it within a minute without
 import dagster as dg
 
 from scout_pipeline import lock
+from scout_pipeline.store import StoreError
 from scout_pipeline.defs.resources import ScoutResource, clean_up_after_crash
 
 
@@ -21,6 +22,8 @@ def scout_dead_run_cleanup(context: dg.SensorEvaluationContext, scout: ScoutReso
             held.previous = None
     except lock.BusyError:
         return dg.SkipReason("a run holds the warehouse: nothing to clean up")
+    except StoreError as exc:  # e.g. a BI tool holds store.duckdb read-write: named, runs refuse too
+        return dg.SkipReason(str(exc))
     return dg.SkipReason("; ".join(done) if done else "no dead run")
 
 

@@ -32,8 +32,13 @@ def _two_days(home, capsys):
     pd.read_csv(snap / "universe.csv").head(2).to_csv(snap / "universe.csv", index=False)
     assert cli.main(["run", "--source", str(snap), "--as-of", DAY2, "--warehouse", str(wh)]) == 0
     capsys.readouterr()
-    # day 2 replaced the universe: day 1's copy is superseded and pruned, its prices stay
-    assert [p.parent.name[:6] for p in (wh / "journal").glob("*/universe.*")] == ["000002"]
+    # day 2 replaced the universe: day 1's copy is superseded and pruned, its prices stay;
+    # the row the replace took out of the store stays in the journal (never replayed)
+    assert sorted(p.name for p in (wh / "journal").glob("000001-*/universe.*")) == []
+    assert sorted(p.name for p in (wh / "journal").glob("000002-*/universe.*")) == [
+        "universe.removed.parquet", "universe.replace.parquet"]
+    removed = pd.read_parquet(next((wh / "journal").glob("000002-*/universe.removed.parquet")))
+    assert removed["ticker"].tolist() == ["IWM"]
     assert sorted(p.parent.name[:6] for p in (wh / "journal").glob("*/prices.*")) == ["000001", "000002"]
     return snap, wh
 

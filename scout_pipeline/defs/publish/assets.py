@@ -30,6 +30,11 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
     with wh.connect(context.run_id) as con:  # the checked raw changes, kept beside the store
         journaled = journal.record(con, wh, context.run_id)
         labels = provenance.row_sources(con)  # the data's label follows its rows
+    for key, rows in journaled.items():
+        if key.endswith(".removed"):  # a complete source holding less than the store: say what goes
+            context.log.warning(f"raw.{key.split('.')[0]}: {rows:,} stored row(s) are not in this source's data and "
+                                "leave the store with this publish; the journal keeps them "
+                                f"({wh.journal_dir.name}/<this entry>/{key}.parquet)")
     tags = context.run.tags
     info = provenance.run_info(
         spec=scout.source, labels=labels, as_of=scout.as_of_date(tags).isoformat(), overrides=dict(scout.params),
