@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from reliability import invariants as inv
+from reliability.clients import WAL_HOLDER
 
 BEFORE, DAY = "2026-11-19", "2026-11-20"
 KILL_POINTS = [
@@ -44,16 +45,6 @@ KILL_POINTS = [
 CAMPAIGN_POINTS = {"run": [p for _, p in KILL_POINTS] + ["journal.before_head"],
                    "backfill": [p for _, p in KILL_POINTS] + ["journal.before_head"],
                    "recover": ["recover.before_replace"]}
-WAL_HOLDER = """
-import duckdb, os, signal, sys
-con = duckdb.connect(sys.argv[1])
-con.execute("SET checkpoint_threshold = '1GB'")
-con.execute(sys.argv[3])
-print("ready", flush=True)
-if sys.argv[2] == "kill":
-    os.kill(os.getpid(), signal.SIGKILL)
-sys.stdin.read()
-"""
 TAMPER = {"store.duckdb": "DELETE FROM raw.prices WHERE ticker IN (SELECT ticker FROM raw.prices LIMIT 1)",
           "scout.duckdb": "DELETE FROM marts.relative_strength_streaks"}
 

@@ -627,41 +627,7 @@ def load_sample(
     fundamentals["source"] = _str_column([SOURCE], np.zeros(len(fundamentals), dtype=np.int64))
 
     # ---- universe
-    w_s, w_l = _width(n_small), _width(n_large)
-    names, articles = [], []
-    for t in equities:
-        if t in _WATCHLIST_FACTS:
-            names.append(None)
-            articles.append(None)
-        elif t.startswith("S"):
-            names.append(f"Sample Smallco {t[1:]:0>{w_s}}")
-            articles.append(names[-1])
-        else:
-            names.append(f"Sample Largeco {t[1:]:0>{w_l}}")
-            articles.append(names[-1])
-    defaults = {r["ticker"]: r for r in default_universe().to_dict("records")}
-    rows = []
-    for t in others:
-        d = defaults[t]
-        rows.append({"ticker": t, "name": d["name"], "asset_type": d["asset_type"], "segments": [],
-                     "sector": None, "wikipedia_article": None})
-    for i, t in enumerate(equities):
-        if t in defaults:
-            d = defaults[t]
-            rows.append({"ticker": t, "name": d["name"], "asset_type": "equity",
-                         "segments": list(d["segments"]), "sector": d["sector"],
-                         "wikipedia_article": d["wikipedia_article"]})
-            continue
-        if is_small[i]:
-            segs = ["small_cap", "russell2000"] + (["sp600"] if i % 2 == 0 else [])
-        else:
-            segs = ["large_cap", "sp500"]
-        rows.append({"ticker": t, "name": names[i], "asset_type": "equity", "segments": segs,
-                     "sector": sector_names[i], "wikipedia_article": articles[i]})
-    universe = pd.DataFrame(rows)
-    universe["source"] = SOURCE
-    universe = universe[columns("universe")].astype(object)
-    universe = universe.where(universe.notna(), None)
+    universe = universe_frame(equities, others, is_small, sector_names, n_small, n_large)
     article_of = dict(zip(universe["ticker"], universe["wikipedia_article"]))
     terms = [article_of[t] or t for t in equities]
 
@@ -797,3 +763,32 @@ def _rates(T: int, E: int, rng) -> dict[str, np.ndarray]:
         "DFF": dff,
         "DGS2": np.round(np.clip(dgs2, 0.05, None), 2),
     }
+
+
+def universe_frame(equities, others, is_small, sector_names, n_small, n_large) -> pd.DataFrame:
+    """The universe frame (both sample markets): bundled facts for the real tickers,
+    synthetic names for the rest."""
+    w_s, w_l = _width(n_small), _width(n_large)
+    defaults = {r["ticker"]: r for r in default_universe().to_dict("records")}
+    rows = []
+    for t in others:
+        d = defaults[t]
+        rows.append({"ticker": t, "name": d["name"], "asset_type": d["asset_type"], "segments": [],
+                     "sector": None, "wikipedia_article": None})
+    for i, t in enumerate(equities):
+        if t in defaults:
+            d = defaults[t]
+            rows.append({"ticker": t, "name": d["name"], "asset_type": "equity", "segments": list(d["segments"]),
+                         "sector": d["sector"], "wikipedia_article": d["wikipedia_article"]})
+            continue
+        name = f"Sample Smallco {t[1:]:0>{w_s}}" if is_small[i] else f"Sample Largeco {t[1:]:0>{w_l}}"
+        if is_small[i]:
+            segs = ["small_cap", "russell2000"] + (["sp600"] if i % 2 == 0 else [])
+        else:
+            segs = ["large_cap", "sp500"]
+        rows.append({"ticker": t, "name": name, "asset_type": "equity", "segments": segs,
+                     "sector": sector_names[i], "wikipedia_article": name})
+    universe = pd.DataFrame(rows)
+    universe["source"] = SOURCE
+    universe = universe[columns("universe")].astype(object)
+    return universe.where(universe.notna(), None).reset_index(drop=True)

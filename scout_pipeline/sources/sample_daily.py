@@ -42,7 +42,7 @@ from scout_pipeline.calendar import previous_session, sessions
 from scout_pipeline.sources import sample as legacy
 from scout_pipeline.sources import sample_fomc
 from scout_pipeline.sources.contracts import SourceData, columns
-from scout_pipeline.sources.defaults import default_pairs, default_universe
+from scout_pipeline.sources.defaults import default_pairs
 
 SOURCE = "sample"
 EPOCH = dt.date(2005, 1, 3)      # prices accumulate from here; the planted calendars count from here
@@ -408,7 +408,7 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     fundamentals["profile_as_of"] = fundamentals["as_of"]
 
     # ---- universe (as the anchored sample's)
-    universe = _universe(equities, others, is_small, sector_names, n_small, n_large)
+    universe = legacy.universe_frame(equities, others, is_small, sector_names, n_small, n_large)
     article_of = dict(zip(universe["ticker"], universe["wikipedia_article"]))
     terms = [article_of[t] or t for t in equities]
 
@@ -532,31 +532,3 @@ def _month_average(month: dt.date, base: float, effective: np.ndarray, moves: np
     n = _cal.monthrange(month.year, month.month)[1]
     days_on = np.clip(first + n - np.maximum(effective, first), 0, n)
     return base + float((moves * days_on).sum()) / n
-
-
-def _universe(equities, others, is_small, sector_names, n_small, n_large) -> pd.DataFrame:
-    """The universe frame: bundled facts for the real tickers, synthetic names for the rest."""
-    w_s, w_l = legacy._width(n_small), legacy._width(n_large)
-    defaults = {r["ticker"]: r for r in default_universe().to_dict("records")}
-    rows = []
-    for t in others:
-        d = defaults[t]
-        rows.append({"ticker": t, "name": d["name"], "asset_type": d["asset_type"], "segments": [],
-                     "sector": None, "wikipedia_article": None})
-    for i, t in enumerate(equities):
-        if t in defaults:
-            d = defaults[t]
-            rows.append({"ticker": t, "name": d["name"], "asset_type": "equity", "segments": list(d["segments"]),
-                         "sector": d["sector"], "wikipedia_article": d["wikipedia_article"]})
-            continue
-        name = f"Sample Smallco {t[1:]:0>{w_s}}" if is_small[i] else f"Sample Largeco {t[1:]:0>{w_l}}"
-        if is_small[i]:
-            segs = ["small_cap", "russell2000"] + (["sp600"] if i % 2 == 0 else [])
-        else:
-            segs = ["large_cap", "sp500"]
-        rows.append({"ticker": t, "name": name, "asset_type": "equity", "segments": segs,
-                     "sector": sector_names[i], "wikipedia_article": name})
-    universe = pd.DataFrame(rows)
-    universe["source"] = SOURCE
-    universe = universe[columns("universe")].astype(object)
-    return universe.where(universe.notna(), None).reset_index(drop=True)

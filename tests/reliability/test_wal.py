@@ -10,23 +10,13 @@ import duckdb
 import pytest
 
 from reliability import invariants as inv
+from reliability.clients import WAL_HOLDER
 from scout_pipeline import cli
 from tests.conftest import dagster_home
 from tests.test_run import _prices_dir
 
 DAY1, DAY2 = "2026-01-08", "2026-01-09"
-# a BI tool or script that opened the file read-write and changed it; `kill` dies before the
-# WAL is checkpointed into the file (as a killed tool does), `hold` keeps the session open
-HOLDER = """
-import duckdb, os, signal, sys
-con = duckdb.connect(sys.argv[1])
-con.execute("SET checkpoint_threshold = '1GB'")
-con.execute(sys.argv[3])
-print("ready", flush=True)
-if sys.argv[2] == "kill":
-    os.kill(os.getpid(), signal.SIGKILL)
-sys.stdin.read()
-"""
+HOLDER = WAL_HOLDER  # a BI tool or script with the file open read-write (reliability/clients.py)
 TAMPER = {
     "store.duckdb": "DELETE FROM raw.prices WHERE ticker = '^RUT'",
     "scout.duckdb": "DELETE FROM marts.relative_strength_streaks",
