@@ -359,11 +359,10 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
             history_start: str = "", full_refresh: bool = False, allow_older: bool = False, say=None):
     """Run the daily job in this process against the persistent instance; returns the result.
 
-    The run is the `as_of` session's partition, or, with `history_start`, one run over the
-    partition range history_start..as_of (a backfill)."""
+    The run builds the `as_of` session, or, with `history_start`, history_start..as_of in one
+    run (a backfill); both are the scout resource's config, as a UI launch sets them."""
     import dagster as dg
 
-    from scout_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
     from scout_pipeline.definitions import DAILY_JOB, defs
 
     run_config = {
@@ -377,11 +376,6 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
 
     run_tags = {**provenance.run_tags(source, as_of, params or {}), provenance.LAUNCHED_BY_TAG: "cli",
                 **(tags or {})}
-    partition = {}
-    if history_start and history_start != as_of:
-        run_tags.update({RANGE_START_TAG: history_start, RANGE_END_TAG: as_of})
-    else:
-        partition = {"partition_key": as_of}
     job = defs.resolve_job_def(DAILY_JOB)
     instance, run_id = dg.DagsterInstance.get(), str(uuid.uuid4())
     with contextlib.ExitStack() as stack:
@@ -395,7 +389,6 @@ def execute(source: str, as_of: str, warehouse: Path, params: dict | None = None
             raise_on_error=False,
             tags=run_tags,
             run_id=run_id,
-            **partition,
         )
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-# The first day the Dagster partitions offer (scout_pipeline.defs.partitions.FIRST_SESSION,
-# which imports Dagster; a test keeps the two equal).
+# The first day the pipeline covers: the first NYSE session of 2000 (a test checks it is one).
 EARLIEST = dt.date(2000, 1, 3)
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -20,8 +19,8 @@ def today_new_york(now: dt.datetime | None = None) -> dt.date:
 
 
 def day(text: str, flag: str, now: dt.datetime | None = None) -> dt.date:
-    """`text` as a trading-day argument: an ISO date, not before the first partition, not
-    after today in New York (a later session has no data and no partition yet)."""
+    """`text` as a trading-day argument: an ISO date, not before EARLIEST, not after
+    today in New York (a later session has no data yet)."""
     try:
         value = dt.date.fromisoformat(text)
     except ValueError:

@@ -89,6 +89,7 @@ def is_synthetic(info: dict[str, str]) -> bool:
 
 
 LAUNCHED_BY_TAG = "scout/launched_by"
+AS_OF_TAG = "scout/as_of"
 
 
 def launched_by(tags: dict) -> str:
@@ -105,5 +106,5 @@ def launched_by(tags: dict) -> str:
 def run_tags(spec: str, as_of: str, overrides: dict) -> dict[str, str]:
     """The tags every run carries, whatever launched it (`scout run` sets them up front; a
     UI or schedule run gets them when its resource starts)."""
-    return {"scout/source": spec, "scout/as_of": as_of,
+    return {"scout/source": spec, AS_OF_TAG: as_of,
             "scout/params": json.dumps({k: overrides[k] for k in sorted(overrides)})}

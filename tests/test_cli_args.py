@@ -86,7 +86,7 @@ def test_day_rule_against_new_york_today():
         cli_args.day("2024-05-02", "--as-of", now=after_midnight_utc)
 
 
-def test_earliest_day_is_the_first_partition():
-    from scout_pipeline.defs.partitions import FIRST_SESSION
+def test_earliest_day_is_the_first_session_of_2000():
+    from scout_pipeline import calendar
 
-    assert cli_args.EARLIEST.isoformat() == FIRST_SESSION
+    assert cli_args.EARLIEST == calendar.sessions("2000-01-01", "2000-01-10")[0]

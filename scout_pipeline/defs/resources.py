@@ -178,29 +178,36 @@ class ScoutResource(dg.ConfigurableResource):
             instance.add_run_tags(run.run_id, missing)
 
     def as_of_date(self, tags: dict | None = None) -> dt.date:
-        """The run's session: its partition (or the end of its partition range), else the
-        configured as_of, else the last completed session."""
-        from scout_pipeline.defs.partitions import run_window
+        """The run's session: the configured as_of, else the run's `scout/as_of` tag (set when
+        its resource first started, so a re-execution builds the same day), else the last
+        completed session. Runs are not partitioned (README "Partitions and backfills")."""
+        from scout_pipeline import provenance
 
-        return resolve_as_of(run_window(tags or {})[0] or self.as_of, self.source)
+        return resolve_as_of(self.as_of or (tags or {}).get(provenance.AS_OF_TAG, ""), self.source)
+
+    def history_start_date(self) -> dt.date | None:
+        """The configured backfill start (first session of a range run), or None."""
+        if not self.history_start:
+            return None
+        try:
+            return dt.date.fromisoformat(self.history_start)
+        except ValueError:
+            raise ValueError(f"history_start {self.history_start!r} is not a date (YYYY-MM-DD)") from None
 
     def load(self, run_id: str, attempt: int = 0, tags: dict | None = None) -> SourceData:
         """The run's source data, fetched once per run and retry attempt. An incremental
         source (live) reads what to fetch from `store.duckdb`, which no step of the run
         changes (the working copy would move once raw.prices is ingested)."""
-        from scout_pipeline.defs.partitions import run_window
-
         key = f"{run_id}#{attempt}"
-        start = run_window(tags or {})[1] or self.history_start
-        return _load(key, self.source, self.as_of_date(tags), start, str(self.warehouse().store))
+        start = self.history_start_date()
+        return _load(key, self.source, self.as_of_date(tags), start.isoformat() if start else "",
+                     str(self.warehouse().store))
 
     def sql_params(self, tags: dict | None = None) -> dict:
-        from scout_pipeline.defs.partitions import run_window
-
         values = {**params.resolve(self.params), "as_of": self.as_of_date(tags)}
-        start = run_window(tags or {})[1]
+        start = self.history_start_date()
         if start:  # a range: marts that keep history compute each of its sessions (mart_history)
-            values["history_from"] = dt.date.fromisoformat(start)
+            values["history_from"] = start
         if self.full_refresh:
             values["full_refresh"] = True
         else:  # a run rebuilds its incremental marts only from the first changed day

@@ -25,7 +25,6 @@ def session_request(day: dt.date, run_key_suffix: str = "") -> dg.RunRequest | d
         return dg.SkipReason(f"{day} is not an NYSE session ({what}); nothing to run")
     return dg.RunRequest(
         run_key=f"{day.isoformat()}{run_key_suffix}",
-        partition_key=day.isoformat(),
         run_config={"resources": {"scout": {"config": {
             "as_of": day.isoformat(), "source": _schedule_source()}}}},
         tags={"scout/as_of": day.isoformat(), "scout/trigger": "schedule" + run_key_suffix},

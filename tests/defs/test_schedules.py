@@ -34,10 +34,20 @@ def test_catch_up_tick_reruns_the_same_session_under_its_own_key():
     assert isinstance(_evaluate(daily_catch_up, dt.date(2026, 1, 19)), dg.SkipReason)  # MLK day
 
 
-def test_partitions_are_nyse_sessions():
-    from scout_pipeline.defs.partitions import TRADING_DAYS
+def test_a_friday_session_runs_unpartitioned_with_its_day_in_config_and_tag():
+    result = _evaluate(daily_after_close, dt.date(2026, 1, 16))  # a Friday is its own session
+    assert isinstance(result, dg.RunRequest)
+    assert result.partition_key is None  # no partition grid: the day is run config
+    assert result.run_config["resources"]["scout"]["config"]["as_of"] == "2026-01-16"
+    assert result.tags["scout/as_of"] == "2026-01-16"
+    assert result.tags["scout/trigger"] == "schedule"
 
-    keys = set(TRADING_DAYS.get_partition_keys())
-    assert {"2026-01-14", "2026-01-16", "2025-12-26"} <= keys  # a Friday is its own session
-    assert not {"2025-12-25", "2026-01-19", "2026-01-17"} & keys  # Christmas, MLK day, a Saturday
-    assert _evaluate(daily_after_close, dt.date(2026, 1, 16)).partition_key == "2026-01-16"
+
+def test_no_asset_or_job_is_partitioned():
+    """The UI shows each asset's latest materialization and its as_of, not a per-day grid
+    that runs rebuilding all history could never fill (issue #17)."""
+    from scout_pipeline.definitions import DAILY_JOB, defs
+
+    assets = defs.resolve_asset_graph().asset_nodes
+    assert assets and not [a.key for a in assets if a.partitions_def is not None]
+    assert defs.resolve_job_def(DAILY_JOB).partitions_def is None

@@ -3,7 +3,6 @@
 import dagster as dg
 
 from scout_pipeline import brief
-from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
 
 
@@ -11,8 +10,6 @@ from scout_pipeline.defs.resources import ScoutResource
     key=["daily_brief_report"],
     deps=[dg.AssetKey(["published_warehouse"])],
     group_name="brief",
-    partitions_def=TRADING_DAYS,
-    backfill_policy=SINGLE_RUN,
     kinds={"python", "markdown"},
 )
 def daily_brief_report(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:

@@ -7,7 +7,6 @@ import dagster as dg
 
 from scout_pipeline import faults, raw_load
 from scout_pipeline.quality import ingest as gate  # run stamps, duplicate keys (quality gate)
-from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.sources.contracts import RAW_TABLES
 
@@ -99,8 +98,6 @@ def _make(dataset: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", dataset],
         group_name="ingest",
-        partitions_def=TRADING_DAYS,
-        backfill_policy=SINGLE_RUN,
         kinds={"duckdb", "python"},
         description=f"raw.{dataset}: upserted by ({', '.join(key)}) from the run's source.",
     )

@@ -6,7 +6,6 @@ import datetime as dt
 import dagster as dg
 
 from scout_pipeline import journal, provenance, store
-from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS, run_window
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.transform.assets import mart_keys
 from scout_pipeline.sql_files import load_models
@@ -16,8 +15,6 @@ from scout_pipeline.sql_files import load_models
     key=["published_warehouse"],
     deps=mart_keys,
     group_name="publish",
-    partitions_def=TRADING_DAYS,
-    backfill_policy=SINGLE_RUN,
     kinds={"duckdb", "parquet"},
 )
 def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
@@ -38,7 +35,7 @@ def published_warehouse(context: dg.AssetExecutionContext, scout: ScoutResource)
     tags = context.run.tags
     info = provenance.run_info(
         spec=scout.source, labels=labels, as_of=scout.as_of_date(tags).isoformat(), overrides=dict(scout.params),
-        history_start=run_window(tags)[1] or scout.history_start, launched_by=provenance.launched_by(tags),
+        history_start=scout.history_start, launched_by=provenance.launched_by(tags),
         published_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     counts = store.publish(
         wh, context.run_id,

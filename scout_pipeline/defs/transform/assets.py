@@ -5,7 +5,6 @@ import dagster as dg
 
 from scout_pipeline import faults, run_notes
 from scout_pipeline.build import build_model
-from scout_pipeline.defs.partitions import SINGLE_RUN, TRADING_DAYS
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.transform.table_schema import table_metadata
 from scout_pipeline.sql_files import SqlModel, load_models
@@ -31,8 +30,6 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
         key=[model.layer, model.name],
         deps=[dg.AssetKey(list(up)) for up in model.upstream],
         group_name="transform",
-        partitions_def=TRADING_DAYS,
-        backfill_policy=SINGLE_RUN,
         kinds={"duckdb", "sql"},
         description=model.description,
         metadata={"sql_file": f"sql/{model.layer}/{model.name}.sql"},
