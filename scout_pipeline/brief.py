@@ -135,7 +135,7 @@ def _save(plt, fig, path: Path, title: str, synthetic: bool) -> None:
 def _shrink(path: Path) -> None:
     """Line charts need few colours: a 64-colour palette PNG is about a third of the size,
     which matters because the brief carries its charts inline (brief.html, the Dagster UI's
-    metadata, once per partition of a range run)."""
+    metadata, stored in every run's event log)."""
     from PIL import Image
 
     with Image.open(path) as image:

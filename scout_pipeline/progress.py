@@ -77,7 +77,7 @@ class Progress:
         step = event.step_key or ""
         if event.is_step_materialization:
             mat = event.event_specific_data.materialization
-            # a range run materializes each partition: one asset, the last event's metadata
+            # one line per step: its asset, from the last event's metadata
             self._materialized.setdefault(step, {})[mat.asset_key.to_user_string()] = _rows(mat.metadata)
             return
         if event.event_type_value == "ASSET_CHECK_EVALUATION":

@@ -113,7 +113,7 @@ def success_summary(result, warehouse: Path, elapsed: float) -> str:
     if streak:
         lines.append(f"Headline: {shown(streak, limit=None)}")
     lines.append(f"Parquet: {warehouse / 'parquet'}")
-    # a range run materializes the brief once per partition, all the same file: say it once
+    # one line per brief file, however many materializations name it
     briefs = dict.fromkeys(str(event.materialization.metadata["html"].value)
                            for event in result.get_asset_materialization_events()
                            if "html" in event.materialization.metadata)

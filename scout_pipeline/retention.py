@@ -1,7 +1,7 @@
 """Bounded Dagster storage: what each run adds to `DAGSTER_HOME` does not pile up forever.
 
 Each run stores its event log (about 2.3 MB for a sample run). The newest `KEEP_RUNS`
-finished runs are kept (the UI's run history, asset history and partition status for them);
+finished runs are kept (the UI's run history and asset history for them);
 older runs are deleted with their event logs when a new run starts. Runs that a kill left
 NOT_STARTED or STARTED (an in-process `scout run` SIGKILLed before its run began) are marked
 failed by the next run on the same warehouse, which holds the warehouse lock and so knows

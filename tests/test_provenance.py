@@ -110,7 +110,7 @@ def test_cli_prints_a_line_per_step_the_brief_headline_and_the_brief_once(built)
 
 
 def test_a_run_launched_without_the_cli_gets_the_same_tags(built, monkeypatch):
-    """What the UI launchpad does: the job with resource config and a partition, no scout/*
+    """What the UI launchpad does: the job with resource config (as_of among it), no scout/*
     tags; the resource adds them when the run starts."""
     import dagster as dg
 
@@ -119,10 +119,11 @@ def test_a_run_launched_without_the_cli_gets_the_same_tags(built, monkeypatch):
 
     monkeypatch.setenv("DAGSTER_HOME", str(built["root"] / "home"))
     config = {"resources": {"scout": {"config": {"warehouse_dir": str(built["root"] / "ui-wh"),
-                                                  "source": str(built["snap"]), "params": {"rs_sessions": 21}}}}}
+                                                  "source": str(built["snap"]), "as_of": END,
+                                                  "params": {"rs_sessions": 21}}}}}
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def(DAILY_JOB).execute_in_process(
-            run_config=config, instance=instance, partition_key=END, raise_on_error=False,
+            run_config=config, instance=instance, raise_on_error=False,
             asset_selection=[dg.AssetKey(["raw", "pairs"])])
         tags = instance.get_run_by_id(result.run_id).tags
     assert tags["scout/source"] == str(built["snap"]) and tags["scout/as_of"] == END

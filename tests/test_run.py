@@ -260,8 +260,11 @@ def test_backfill_of_20_sessions_is_one_run_and_rerunning_changes_nothing(home, 
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
         assert len(runs) == 1
-        assert runs[0].tags["dagster/asset_partition_range_start"] == "2025-12-11"
-        assert runs[0].tags["dagster/asset_partition_range_end"] == "2026-01-09"
+        # no partition range: the window is the scout resource's config, the day its tag
+        config = runs[0].run_config["resources"]["scout"]["config"]
+        assert (config["history_start"], config["as_of"]) == ("2025-12-11", "2026-01-09")
+        assert runs[0].tags["scout/as_of"] == "2026-01-09"
+        assert not [t for t in runs[0].tags if t.startswith("dagster/") and "partition" in t]
     # the data, not the bytes: each file's metadata names the run that wrote it (run_info)
     before = _raw_tables(wh), pd.read_parquet(wh / "parquet" / "relative_strength_streaks.parquet")
     # marts that keep every published day get each session of the range, as its own run would
@@ -276,3 +279,27 @@ def test_backfill_of_20_sessions_is_one_run_and_rerunning_changes_nothing(home, 
     assert _raw_tables(wh) == before[0]
     pd.testing.assert_frame_equal(pd.read_parquet(wh / "parquet" / "relative_strength_streaks.parquet"), before[1])
     pd.testing.assert_frame_equal(pd.read_parquet(wh / "parquet" / "daily_brief.parquet"), briefs)
+
+
+def test_a_launchpad_run_with_config_as_of_builds_that_day(home):
+    """What a UI launch does: the job with `resources.scout.config.as_of` and no tags or
+    partition; it builds and publishes that session and tags the run with it."""
+    import dagster as dg
+
+    from scout_pipeline.definitions import DAILY_JOB, defs
+
+    snap, wh = _prices_dir(home), home / "wh"
+    config = {"resources": {"scout": {"config": {"warehouse_dir": str(wh), "source": str(snap),
+                                                  "as_of": "2026-01-07"}}}}
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def(DAILY_JOB).execute_in_process(
+            run_config=config, instance=instance, raise_on_error=False)
+        assert result.success
+        run = instance.get_run_by_id(result.run_id)
+        assert run.tags["scout/as_of"] == "2026-01-07" and "dagster/partition" not in run.tags
+    con = duckdb.connect(str(wh / "scout.duckdb"), read_only=True)
+    try:
+        assert str(con.execute("SELECT max(date) FROM marts.relative_strength_streaks").fetchone()[0]) == "2026-01-07"
+        assert con.execute("SELECT value FROM meta.run_info WHERE key = 'as_of'").fetchone()[0] == "2026-01-07"
+    finally:
+        con.close()

@@ -80,7 +80,8 @@ RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
 
 MATERIALIZATIONS = """
 query($key: AssetKeyInput!) {
-  assetOrError(assetKey: $key) { ... on Asset { assetMaterializations(limit: 1) { runId } } }
+  assetOrError(assetKey: $key) { ... on Asset { assetMaterializations(limit: 1) {
+    runId partition metadataEntries { label ... on TextMetadataEntry { text } } } } }
 }"""
 
 
@@ -91,8 +92,7 @@ def test_launch_through_graphql_and_read_back(webserver):
         "selector": {"repositoryLocationName": location, "repositoryName": repository, "jobName": "scout_daily"},
         "runConfigData": {"resources": {"scout": {"config": {
             "warehouse_dir": str(tmp / "wh"), "source": str(snap), "as_of": "2026-01-09"}}}},
-        # the job is partitioned by NYSE session: launch the 2026-01-09 partition
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2026-01-09"}]},
+        # no partitions: the day is the scout resource's as_of, as the launchpad sets it
     }
     launched = _gql(port, LAUNCH, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
@@ -106,5 +106,8 @@ def test_launch_through_graphql_and_read_back(webserver):
     assert status == "SUCCESS"
     for key in (["raw", "prices"], ["marts", "relative_strength_streaks"], ["published_warehouse"]):
         mats = _gql(port, MATERIALIZATIONS, {"key": {"path": key}})["assetOrError"]["assetMaterializations"]
-        assert mats and mats[0]["runId"] == run_id, key
+        assert mats and mats[0]["runId"] == run_id and mats[0]["partition"] is None, key
+    # the asset page shows the latest materialization with the day it built
+    entries = {e["label"]: e.get("text") for e in mats[0]["metadataEntries"]}
+    assert entries["as_of"] == "2026-01-09"
     assert (tmp / "wh" / "scout.duckdb").exists()

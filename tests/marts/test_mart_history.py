@@ -122,13 +122,17 @@ def test_rows_from_a_build_with_other_columns_are_kept(con):
 
 
 def test_a_range_run_passes_its_first_session_and_a_day_does_not():
-    from scout_pipeline.defs.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+    import pytest
+
     from scout_pipeline.defs.resources import ScoutResource
 
-    scout = ScoutResource()
-    ranged = scout.sql_params({RANGE_START_TAG: "2026-11-17", RANGE_END_TAG: "2026-11-20"})
+    ranged = ScoutResource(as_of="2026-11-20", history_start="2026-11-17").sql_params()
     assert (ranged["as_of"], ranged["history_from"]) == (AS_OF, DAYS[0])
-    assert "history_from" not in scout.sql_params({PARTITION_TAG: "2026-11-20"})
+    assert "history_from" not in ScoutResource(as_of="2026-11-20").sql_params()
+    # a UI re-execution of a default-config run keeps the day its tag recorded
+    assert ScoutResource().sql_params({"scout/as_of": "2026-11-20"})["as_of"] == AS_OF
+    with pytest.raises(ValueError, match="history_start '17/11/2026' is not a date"):
+        ScoutResource(as_of="2026-11-20", history_start="17/11/2026").sql_params()
 
 
 def test_history_needs_its_column_in_the_key(tmp_path):
