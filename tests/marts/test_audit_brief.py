@@ -18,6 +18,9 @@ def _pair(con, returns, days=DAYS):
         level = level if r is None else level * (1 + r)
         rows += [{"ticker": "^RUT", "date": d, "close": level}, {"ticker": "^GSPC", "date": d, "close": 100.0}]
     load(con, "prices", rows)
+    # the brief names the series from the universe, never from the pair label
+    load(con, "universe", [{"ticker": "^RUT", "name": "Russell 2000 Index", "asset_type": "index"},
+                           {"ticker": "^GSPC", "name": "S&P 500 Index", "asset_type": "index"}])
     load(con, "pairs", [{"pair_id": "smallcap_vs_largecap", "lead": "^RUT", "base": "^GSPC",
                          "label": "Russell 2000 vs S&P 500"}])
 
@@ -105,6 +108,6 @@ def test_breadth_chart_label_follows_the_run_parameter(tmp_path):
     con.execute("CREATE TABLE marts.market_breadth AS SELECT DATE '2026-03-02' + i::INTEGER AS as_of, "
                 "'small_cap' AS segment, 50.0 AS pct_above_50d FROM range(3) t(i)")
     con.execute("CREATE TABLE meta.run_info (key VARCHAR, value VARCHAR)")
-    assert brief.chart_breadth(con, tmp_path, False).series == ["small_cap % above 50d"]  # no record: default
+    assert brief.chart_breadth(con, tmp_path, False).series == ["Small caps % above 50d"]  # no record: default
     con.execute("INSERT INTO meta.run_info VALUES ('params', ?)", [json.dumps({"breadth_short_ma_sessions": 20})])
-    assert brief.chart_breadth(con, tmp_path, False).series == ["small_cap % above 20d"]
+    assert brief.chart_breadth(con, tmp_path, False).series == ["Small caps % above 20d"]
