@@ -119,8 +119,9 @@ class Market:
         if ticker not in self._bars:
             rng = np.random.default_rng(_seed(ticker))
             n = len(self.sessions)
-            level = _LEVELS.get(ticker, 20.0 + _seed(ticker) % 300)
-            if ticker in ("ZQ=F", "^IRX"):  # rate series: small additive moves
+            # fed funds contract months (ZQF27.CBT) are priced like ZQ=F: 100 - the expected rate
+            level = _LEVELS.get(ticker, _LEVELS["ZQ=F"] if ticker.endswith(".CBT") else 20.0 + _seed(ticker) % 300)
+            if ticker in ("ZQ=F", "^IRX") or ticker.endswith(".CBT"):  # rate series: small additive moves
                 close = level + np.cumsum(rng.normal(0, 0.005, n))
             else:
                 close = level * np.cumprod(1 + rng.normal(0.0003, 0.012, n))

@@ -327,7 +327,7 @@ def test_hostile_text_is_stored_verbatim_and_rendered_safely(scene, tmp_path):
     assert "<script>" not in md and "\\<script\\>" in md and "\\[e\\](javascript" in md
     assert [line for line in md.splitlines() if line.startswith("#")] == [
         f"# Trend Scout daily brief — {AS_OF}", "## Rotation", "## Valuation", "## Cooling breakouts",
-        "## Breadth", "## Rates", "## Quality leaders", "## Charts"]
+        "## Breadth", "## Rates", "## Quality leaders"]  # each chart sits under its section
     # no file named from data, nothing written outside the warehouse
     assert (wh / "briefs" / AS_OF / "rotation.png").stat().st_size > 10_000  # the label drew (mathtext escaped)
     assert not [p for p in _files(wh) if any(bad in p for bad in ("passwd", "<", "'", "..", "DROP"))]

@@ -166,7 +166,8 @@ def test_a_provider_raising_mid_batch(wh, monkeypatch, capsys):
     assert "36% of prices failed (8 of 22; allowed 20%)" in err
     assert "failed 8: download error after 4 attempt(s): RuntimeError('Read timed out." in err
     assert len(p.loads) == ATTEMPTS                     # one fresh fetch per attempt
-    assert len(p.yf.calls) == ATTEMPTS * (1 + 4 + 1)    # chunk 1, chunk 2 four times, chunk 3
+    # chunk 1, chunk 2 four times, chunks 3-5 (the 12 fed funds contract months ride along)
+    assert len(p.yf.calls) == ATTEMPTS * (1 + 4 + 3)
     assert p.yf.info_calls == [] and p.http.pageview_calls == []  # prices failed: stop there
     assert_unchanged(wh, before)
 
@@ -208,7 +209,8 @@ def test_rate_limit_wave_that_ends_gives_a_complete_day(wh, monkeypatch, capsys)
 
     assert code == 0, err
     assert len(p.loads) == 1                             # the wave was waited out inside the fetch
-    assert [len(c[0]) for c in yf.calls] == [8] * 12 + [8, 7]  # 8 + 4 tries of chunk 1, then 2 and 3
+    # 8 + 4 tries of chunk 1, then chunks 2-5 (22 tickers and the fed funds contract months)
+    assert [len(c[0]) for c in yf.calls] == [8] * 12 + [8, 8, 8, 3]
     assert yf.info_calls[:3] == ["AAPL"] * 3 and len(yf.info_calls) == 2 + 2
     assert "prices: 22 of 22 delivered" in out and "fundamentals: 12 of 12 delivered" in out
     assert_published_complete(wh, D2)

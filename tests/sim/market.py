@@ -696,7 +696,8 @@ class Market:
 
     # ---------------------------------------------------------------- FRED
 
-    FRED = {"DFF": "daily", "DGS2": "business"}
+    # DFEDTARU/DFEDTARL: the target range's bounds, every calendar day like DFF
+    FRED = {"DFF": "daily", "DGS2": "business", "DFEDTARU": "daily", "DFEDTARL": "daily"}
 
     def fred(self, series: str, start: Any, end: Any) -> list[tuple[Date, float | None]]:
         """(date, value or None for '.') from start to end. DFF has every calendar day (the
@@ -708,6 +709,10 @@ class Market:
             days = days[((days.astype(np.int64) + 3) % 7) < 5]
         if series == "DFF":
             values = self.effr(days)
+        elif series == "DFEDTARU":  # the policy path is the range's upper bound
+            values = self.policy_rate(days)
+        elif series == "DFEDTARL":
+            values = np.round(self.policy_rate(days) - 0.25, 2)
         else:  # DGS2: policy rate minus a slow term spread, a few bp of daily noise
             key, n = seed_of(series), days.astype(np.int64)
             values = np.round(self.policy_rate(days) - 0.35

@@ -329,7 +329,8 @@ def test_pageviews_fred_ishares_and_wikipedia_parse_through_our_adapters(market)
     page = constituents.parse_wikipedia_constituents(
         http.get(constituents.SP600_URL, headers=ua).text)
     assert page["ticker"].tolist() == ["CCC"]
-    assert sim.by_provider() == {"wikimedia": 2, "fred": 2, "wikipedia": 3, "ishares": 2}
+    # fred: DFF, DGS2 and the target range bounds DFEDTARU, DFEDTARL
+    assert sim.by_provider() == {"wikimedia": 2, "fred": 4, "wikipedia": 3, "ishares": 2}
 
 
 def test_wikimedia_refuses_a_generic_user_agent(sim):
