@@ -458,6 +458,10 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
     status = expected_statuses(end, n_small)
     for kind in ("heating", "cooling", "failed"):
         notes.append(f"Planted {kind} breakouts: " + ", ".join(sorted(t for t, s in status.items() if s == kind)))
+    # the window's other planted names are between peak and verdict: the mart decides them
+    between = sorted(planted_tickers(end, n_small) - set(status))
+    if between:
+        notes.append("Also planted, status decided by the data (between peak and verdict): " + ", ".join(between))
     if end != as_of:
         notes.append(f"{as_of.isoformat()} is not an NYSE session: data end on {end.isoformat()}.")
     frames = {
