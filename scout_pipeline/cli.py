@@ -272,8 +272,6 @@ def cmd_recover(args: argparse.Namespace) -> int:
 def brief_session(as_of: str) -> tuple[str, str | None]:
     """The session whose brief `--as-of DAY` means: the one `scout run --as-of DAY` builds
     (DAY, or the session before it), and a sentence saying so when it moved."""
-    import datetime as dt
-
     from scout_pipeline import calendar
     from scout_pipeline.defs.resources import resolve_as_of
 
