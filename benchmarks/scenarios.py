@@ -10,8 +10,8 @@ Tasks
   pandas reference on the same data; then checks that the reference agrees with the marts.
 - ``mem``: one of those phases again, alone in a fresh process, for its peak RSS (the
   ``size`` task spawns these when asked; ``baseline`` = interpreter and imports only).
-- ``scaling``: full rebuilds of every size's stored warehouse round robin in one process,
-  so the time ratios between sizes are measured side by side.
+- ``scaling``: full rebuilds and incremental daily runs of every size's stored warehouse,
+  round robin in one process, so the time ratios between sizes are measured side by side.
 - ``e2e``: ``scout run`` through Dagster (``mode='dagster'``, via ``scout_pipeline.cli``)
   or the same work as plain function calls with no Dagster (``mode='plain'``), each on a
   fresh warehouse (the Dagster instance is kept across repeats, as a user's is). The
@@ -441,8 +441,9 @@ def size_task(task: dict) -> dict:
     daily = Phase("incremental_daily", rows=sum(len(f) for f in new.values()))
     full, pair, ref = Phase("full_rebuild"), Phase("sql_streaks_breakouts"), Phase("pandas_reference")
     pol = Phase("polars_reference")
+    gate_side = Phase("gate_daily_side_by_side")
     ref_out = pol_out = None
-    share_pairs = []
+    share_pairs, gate_pairs = [], []
     for i in range(repeats):
         order = [(daily, one_daily), (full, lambda: one_rebuild(per_model=per_model))]
         if i % 2:
@@ -468,10 +469,19 @@ def size_task(task: dict) -> dict:
                 ref_out = out
             elif phase is pol:
                 pol_out = out
+            elif phase is daily:  # the daily gate on the state this daily run left, right after it
+                harness.reset_peak()
+                started = time.perf_counter()
+                one_gate()
+                gate_side.seconds.append(time.perf_counter() - started)
+                gate_side.peak_mib = max(gate_side.peak_mib, harness.peak_mib())
         share_pairs.append(daily.seconds[-1] / full.seconds[-1])
+        gate_pairs.append(gate_side.seconds[-1] / full.seconds[-1])
     keep(daily)
     result["incremental_parts"] = _medians(inc_parts)
     result["incremental_share_per_round"] = [round(x, 3) for x in share_pairs]
+    keep(gate_side)
+    result["gate_share_per_round"] = [round(x, 3) for x in gate_pairs]
     if pol.seconds:
         keep(pol)
     full.peak_mib = rebuild_mem.peak_mib  # measured alone, without the pandas frames resident
@@ -486,6 +496,7 @@ def size_task(task: dict) -> dict:
         "pandas_over_full_rebuild": round(ref.median / full.median, 3),
         "pandas_over_sql_same_marts": round(ref.median / pair.median, 3),
         "incremental_over_full_rebuild": round(daily.median / full.median, 3),
+        "gate_daily_over_full_rebuild": round(gate_side.median / full.median, 3),
     }
     if pol_out is not None:
         result["polars_agreement"] = pandas_reference.compare(sql_streaks, pol_out[0].to_pandas(),
@@ -497,9 +508,16 @@ def size_task(task: dict) -> dict:
     result["raw_load_prices_rows_per_s"] = round(result["rows"]["prices"] / result["raw_load_per_dataset"]["prices"])
     if task.get("memory_workers"):
         result["memory"] = memory_workers(work, n, prev_day, new_day, task.get("full_gate", True))
-    if task.get("keep_db"):  # for the side-by-side scaling task
-        Path(task["keep_db"]).parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(inc, task["keep_db"])
+    if task.get("keep_db"):  # for the side-by-side scaling task: the daily run's state, the
+        # stored state before it and the new session's frames (its daily runs repeat this one's)
+        import pickle
+
+        keep_db = Path(task["keep_db"])
+        keep_db.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(inc, keep_db)
+        shutil.move(base, keep_db.with_suffix(".base.duckdb"))
+        with open(keep_db.with_suffix(".new.pkl"), "wb") as fh:
+            pickle.dump(new, fh, protocol=pickle.HIGHEST_PROTOCOL)
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -507,11 +525,21 @@ def size_task(task: dict) -> dict:
 # --------------------------------------------------------------------------- scaling task
 
 def scaling_task(task: dict) -> dict:
-    """Full rebuilds of every size's stored warehouse, round robin in one process, so the
-    time ratios between sizes are measured side by side under the same machine load."""
+    """Every size's full rebuild and incremental daily run, round robin in one process, so
+    the time ratios between sizes are measured side by side under the same machine load.
+    A daily run starts from an (untimed) copy of the size's stored state before the new
+    session and does what the size task's daily run does: ingest it, build incrementally."""
+    import pickle
+    import statistics
+
     dbs = {int(n): Path(p) for n, p in task["dbs"].items()}
     as_of = dt.date.fromisoformat(task["as_of"])
+    new = {}
+    for n, path in dbs.items():
+        with open(path.with_suffix(".new.pkl"), "rb") as fh:
+            new[n] = pickle.load(fh)
     samples: dict[int, list[float]] = {n: [] for n in dbs}
+    daily: dict[int, list[float]] = {n: [] for n in dbs}
     for _ in range(int(task["repeats"])):
         for n in sorted(dbs):
             started = time.perf_counter()
@@ -521,10 +549,22 @@ def scaling_task(task: dict) -> dict:
             finally:
                 con.close()
             samples[n].append(time.perf_counter() - started)
-    import statistics
+            copy = dbs[n].with_suffix(".daily.duckdb")
+            shutil.copyfile(dbs[n].with_suffix(".base.duckdb"), copy)
+            started = time.perf_counter()
+            con = _connect(copy)
+            try:
+                ingest_like_assets(con, "daily", new[n], dt.datetime(2026, 1, 2, 12), replace_all=False)
+                build_marts(con, as_of, incremental=True)
+            finally:
+                con.close()
+            daily[n].append(time.perf_counter() - started)
+            copy.unlink()
 
     return {"kind": "scaling", "seconds": {n: [round(x, 4) for x in v] for n, v in samples.items()},
-            "median": {n: round(statistics.median(v), 4) for n, v in samples.items()}}
+            "median": {n: round(statistics.median(v), 4) for n, v in samples.items()},
+            "daily_seconds": {n: [round(x, 4) for x in v] for n, v in daily.items()},
+            "daily_median": {n: round(statistics.median(v), 4) for n, v in daily.items()}}
 
 
 # --------------------------------------------------------------------------- memory task
