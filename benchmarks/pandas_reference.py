@@ -258,3 +258,105 @@ def compare(sql_streaks: pd.DataFrame, ref_streaks: pd.DataFrame,
         "detail": {"relative_strength_streaks": st, "cooling_breakouts": br},
         "examples": st["examples"] + br["examples"],
     }
+
+
+# --------------------------------------------------------------------------- market breadth
+
+BREADTH_COLUMNS = ["as_of", "segment", "members", "pct_above_50d", "pct_above_200d", "new_highs", "new_lows",
+                   "equal_weight_return_1d", "cap_weight_return_1d", "breadth_spread_1d",
+                   "equal_weight_return_5d", "cap_weight_return_5d", "breadth_spread_5d",
+                   "equal_weight_return_20d", "cap_weight_return_20d", "breadth_spread_20d",
+                   "cap_weighted_members_20d", "breadth_signal"]
+RETURN_SESSIONS = (1, 5, 20)
+
+
+def segment_members(universe: pd.DataFrame) -> pd.DataFrame:
+    """[ticker, segment]: every equity once per segment it belongs to (stg_universe.segments)."""
+    eq = universe.loc[universe["asset_type"] == "equity", ["ticker", "segments"]]
+    eq = eq[eq["segments"].map(len) > 0]  # an empty list is no membership (explode would give NaN)
+    return eq.explode("segments").rename(columns={"segments": "segment"}).drop_duplicates().reset_index(drop=True)
+
+
+def breadth(prices: pd.DataFrame, universe: pd.DataFrame, fundamentals: pd.DataFrame, as_of,
+            p: dict) -> pd.DataFrame:
+    """One row per session (the last `breadth_history_sessions` up to the as-of day) and
+    equity segment (rules of the market_breadth mart, sql/marts/market_breadth.sql): members
+    above their short/long moving averages and at new highs/lows, equal- versus cap-weighted
+    1/5/20-session returns (caps at each return's start, at most fundamentals_max_age_days
+    old) and the breadth_signal. A member's measure needs its window's bars to lie within the
+    last 2 x L market sessions (L = the longest window, at least 20)."""
+    as_of = pd.Timestamp(as_of)
+    short, long_ = int(p["breadth_short_ma_sessions"]), int(p["breadth_long_ma_sessions"])
+    high_low, trend = int(p["new_high_low_sessions"]), int(p["breadth_trend_sessions"])
+    span = 2 * max(short, long_, high_low, 20)
+    tolerance = p["breadth_spread_tolerance"] / 100
+    max_age = pd.Timedelta(days=int(p["fundamentals_max_age_days"]))
+
+    members = segment_members(universe)
+    bars = prices.loc[(prices["date"] <= as_of) & prices["ticker"].isin(members["ticker"]),
+                      ["ticker", "date", "close", "adj_close"]]
+    # market sessions counted back from the as-of day (1 = the latest): the history rule's unit
+    sessions = pd.Series(np.sort(bars["date"].unique())[::-1])
+    sessions_back = pd.Series(np.arange(1, len(sessions) + 1), index=pd.DatetimeIndex(sessions))
+    shown = min(int(p["breadth_history_sessions"]), len(sessions))
+    totalled = shown + trend  # the signal compares with the spread `trend` sessions earlier
+    bars = bars.assign(sb=bars["date"].map(sessions_back))
+    # no window reads further back than 2 x L sessions before the oldest totalled session
+    bars = bars[bars["sb"] <= totalled + span].sort_values(["ticker", "date"]).reset_index(drop=True)
+
+    # caps: each bar's latest snapshot on or before its date, at most max_age old
+    caps = fundamentals.loc[(fundamentals["market_cap"] > 0) & (fundamentals["as_of"] <= as_of),
+                            ["ticker", "as_of", "market_cap"]].sort_values("as_of")
+    bars = pd.merge_asof(bars.sort_values("date"), caps, left_on="date", right_on="as_of", by="ticker",
+                         tolerance=max_age, direction="backward")
+    bars = bars.sort_values(["ticker", "date"]).reset_index(drop=True).rename(columns={"market_cap": "cap"})
+
+    g = bars.groupby("ticker", sort=False)
+
+    def within(n: int) -> pd.Series:
+        """the bar n rows back exists and lies within the last 2 x L market sessions"""
+        return (g["sb"].shift(n) - bars["sb"]) < span
+
+    def rolling(n: int, how: str) -> pd.Series:
+        return getattr(g["close"].rolling(n, min_periods=n), how)().reset_index(level=0, drop=True).sort_index()
+
+    def flag(ok: pd.Series, test: pd.Series) -> pd.Series:
+        return pd.Series(pd.array(test, dtype="boolean")).where(ok, pd.NA)
+
+    bars["above_short"] = flag(within(short - 1), bars["close"] > rolling(short, "mean"))
+    bars["above_long"] = flag(within(long_ - 1), bars["close"] > rolling(long_, "mean"))
+    full_hl = within(high_low - 1)
+    bars["new_high"] = flag(full_hl, bars["close"] >= rolling(high_low, "max"))
+    bars["new_low"] = flag(full_hl, bars["close"] <= rolling(high_low, "min"))
+    for n in RETURN_SESSIONS:
+        ret = (bars["adj_close"] / g["adj_close"].shift(n) - 1).where(within(n))
+        cap = g["cap"].shift(n)  # weight: the cap at the return's start
+        bars[f"ret_{n}"] = ret
+        bars[f"wret_{n}"] = cap * ret
+        bars[f"wcap_{n}"] = cap.where(ret.notna())
+    bars["cap_weighted_20"] = bars["wret_20"].notna()
+
+    rows = bars[bars["sb"] <= totalled].merge(members, on="ticker")
+    by = rows.groupby(["date", "sb", "segment"])
+    agg = by.agg(members=("ticker", "size"),
+                 short_yes=("above_short", "sum"), short_known=("above_short", "count"),
+                 long_yes=("above_long", "sum"), long_known=("above_long", "count"),
+                 new_highs=("new_high", "sum"), new_lows=("new_low", "sum"),
+                 cap_weighted_members_20d=("cap_weighted_20", "sum"),
+                 **{f"equal_weight_return_{n}d": (f"ret_{n}", "mean") for n in RETURN_SESSIONS}).reset_index()
+    sums = by[[f"{c}_{n}" for n in RETURN_SESSIONS for c in ("wret", "wcap")]].sum(min_count=1).reset_index(drop=True)
+    agg["pct_above_50d"] = 100.0 * agg["short_yes"] / agg["short_known"].where(agg["short_known"] > 0)
+    agg["pct_above_200d"] = 100.0 * agg["long_yes"] / agg["long_known"].where(agg["long_known"] > 0)
+    for n in RETURN_SESSIONS:
+        agg[f"cap_weight_return_{n}d"] = sums[f"wret_{n}"] / sums[f"wcap_{n}"]
+        agg[f"breadth_spread_{n}d"] = agg[f"equal_weight_return_{n}d"] - agg[f"cap_weight_return_{n}d"]
+
+    # the segment's 20-session spread `trend` market sessions earlier
+    before = agg[["segment", "sb", "breadth_spread_20d"]].assign(sb=agg["sb"] - trend)
+    out = agg[agg["sb"] <= shown].merge(before, on=["segment", "sb"], how="left", suffixes=("", "_before"))
+    spread, moved = out["breadth_spread_20d"], out["breadth_spread_20d"] - out["breadth_spread_20d_before"]
+    signal = np.select([(spread > tolerance) & (moved > tolerance), (spread < -tolerance) & (moved < -tolerance)],
+                       ["broadening", "narrowing"], default="mixed").astype(object)
+    out["breadth_signal"] = np.where(spread.isna() | out["breadth_spread_20d_before"].isna(), None, signal)
+    out = out.rename(columns={"date": "as_of"})
+    return out[BREADTH_COLUMNS].sort_values(["as_of", "segment"]).reset_index(drop=True)
