@@ -21,7 +21,7 @@ import datetime as dt
 
 import polars as pl
 
-from benchmarks.pandas_reference import BREAKOUT_COLUMNS, STREAK_COLUMNS
+from benchmarks.pandas_reference import BREADTH_COLUMNS, BREAKOUT_COLUMNS, RETURN_SESSIONS, STREAK_COLUMNS
 
 _SCORE = 1_000_000  # (days, end date) packed in one integer: the larger days, then the later end
 
@@ -172,3 +172,102 @@ def run(prices: pl.DataFrame, pairs: pl.DataFrame, universe: pl.DataFrame, atten
         as_of, p: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both computations, as the benchmark times them."""
     return streaks(prices, pairs, as_of), breakouts(prices, universe, attention, as_of, p)
+
+
+# --------------------------------------------------------------------------- market breadth
+
+def segment_members(universe: pl.DataFrame) -> pl.LazyFrame:
+    """[ticker, segment]: every equity once per segment it belongs to (stg_universe.segments)."""
+    return (universe.lazy().filter(pl.col("asset_type") == "equity")
+            .select("ticker", segment=pl.col("segments"))
+            .filter(pl.col("segment").list.len() > 0)  # an empty list is no membership
+            .explode("segment").unique())
+
+
+def breadth(prices: pl.DataFrame, universe: pl.DataFrame, fundamentals: pl.DataFrame, as_of,
+            p: dict) -> pl.DataFrame:
+    """One row per session (the last `breadth_history_sessions` up to the as-of day) and
+    equity segment (rules of the market_breadth mart, sql/marts/market_breadth.sql; see
+    pandas_reference.breadth)."""
+    as_of = _date(as_of)
+    short, long_ = int(p["breadth_short_ma_sessions"]), int(p["breadth_long_ma_sessions"])
+    high_low, trend = int(p["new_high_low_sessions"]), int(p["breadth_trend_sessions"])
+    span = 2 * max(short, long_, high_low, 20)
+    tolerance = p["breadth_spread_tolerance"] / 100
+    max_age = dt.timedelta(days=int(p["fundamentals_max_age_days"]))
+
+    members = segment_members(universe).collect().lazy()
+    bars = (prices.lazy().with_columns(pl.col("date").cast(pl.Date))
+            .filter(pl.col("date") <= as_of)
+            .join(members.select("ticker").unique(), on="ticker", how="semi")
+            .select("ticker", "date", "close", "adj_close"))
+    # market sessions counted back from the as-of day (1 = the latest): the history rule's unit
+    sessions = (bars.select(pl.col("date").unique()).sort("date", descending=True)
+                .with_columns(sb=pl.int_range(1, pl.len() + 1)).collect())
+    shown = min(int(p["breadth_history_sessions"]), sessions.height)
+    totalled = shown + trend  # the signal compares with the spread `trend` sessions earlier
+    caps = (fundamentals.lazy().with_columns(pl.col("as_of").cast(pl.Date))
+            .filter((pl.col("market_cap") > 0) & (pl.col("as_of") <= as_of))
+            .select("ticker", taken="as_of", cap="market_cap").sort("taken"))
+
+    def within(n: int) -> pl.Expr:
+        """the bar n rows back exists and lies within the last 2 x L market sessions"""
+        return (pl.col("sb").shift(n).over("ticker") - pl.col("sb")) < span
+
+    def flag(n: int, test: pl.Expr) -> pl.Expr:
+        return pl.when(within(n - 1)).then(test)
+
+    close = pl.col("close")
+    measured = (bars.join(sessions.lazy(), on="date")
+                # no window reads further back than 2 x L sessions before the oldest totalled one
+                .filter(pl.col("sb") <= totalled + span)
+                .sort("date")
+                # each bar's latest cap on or before its date, at most max_age old
+                .join_asof(caps, left_on="date", right_on="taken", by="ticker", strategy="backward",
+                           tolerance=max_age, check_sortedness=False)  # both sorted by date above
+                .sort("ticker", "date")
+                .with_columns(
+                    above_short=flag(short, close > close.rolling_mean(short).over("ticker")),
+                    above_long=flag(long_, close > close.rolling_mean(long_).over("ticker")),
+                    new_high=flag(high_low, close >= close.rolling_max(high_low).over("ticker")),
+                    new_low=flag(high_low, close <= close.rolling_min(high_low).over("ticker")),
+                    **{f"ret_{n}": pl.when(within(n)).then(
+                        pl.col("adj_close") / pl.col("adj_close").shift(n).over("ticker") - 1)
+                       for n in RETURN_SESSIONS},
+                    # weight: the cap at the return's start
+                    **{f"cap_{n}": pl.col("cap").shift(n).over("ticker") for n in RETURN_SESSIONS})
+                .with_columns(**{f"wret_{n}": pl.col(f"cap_{n}") * pl.col(f"ret_{n}") for n in RETURN_SESSIONS},
+                              **{f"wcap_{n}": pl.when(pl.col(f"ret_{n}").is_not_null()).then(pl.col(f"cap_{n}"))
+                                 for n in RETURN_SESSIONS})
+                .filter(pl.col("sb") <= totalled))
+
+    def share(col: str) -> pl.Expr:
+        known = pl.col(col).count()
+        return pl.when(known > 0).then(100.0 * pl.col(col).sum() / known)
+
+    def cap_weighted(n: int) -> pl.Expr:
+        return pl.when(pl.col(f"wcap_{n}").count() > 0).then(pl.col(f"wret_{n}").sum() / pl.col(f"wcap_{n}").sum())
+
+    agg = (measured.join(members, on="ticker")
+           .group_by("date", "sb", "segment")
+           .agg(members=pl.len().cast(pl.Int64),
+                pct_above_50d=share("above_short"), pct_above_200d=share("above_long"),
+                new_highs=pl.col("new_high").sum().cast(pl.Int64),
+                new_lows=pl.col("new_low").sum().cast(pl.Int64),
+                cap_weighted_members_20d=pl.col("wret_20").count().cast(pl.Int64),
+                **{f"equal_weight_return_{n}d": pl.col(f"ret_{n}").mean() for n in RETURN_SESSIONS},
+                **{f"cap_weight_return_{n}d": cap_weighted(n) for n in RETURN_SESSIONS})
+           .with_columns(**{f"breadth_spread_{n}d": pl.col(f"equal_weight_return_{n}d") - pl.col(f"cap_weight_return_{n}d")
+                            for n in RETURN_SESSIONS})
+           .collect().lazy())  # read twice: the rows and their spread `trend` sessions earlier
+    before = agg.select("segment", pl.col("sb") - trend, before=pl.col("breadth_spread_20d"))
+    spread = pl.col("breadth_spread_20d")
+    moved = spread - pl.col("before")
+    return (agg.filter(pl.col("sb") <= shown)
+            .join(before, on=["segment", "sb"], how="left")
+            .with_columns(breadth_signal=pl.when(spread.is_null() | pl.col("before").is_null()).then(None)
+                          .when((spread > tolerance) & (moved > tolerance)).then(pl.lit("broadening"))
+                          .when((spread < -tolerance) & (moved < -tolerance)).then(pl.lit("narrowing"))
+                          .otherwise(pl.lit("mixed")))
+            .rename({"date": "as_of"})
+            .select(BREADTH_COLUMNS).sort("as_of", "segment").collect())
