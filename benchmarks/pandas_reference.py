@@ -360,3 +360,60 @@ def breadth(prices: pd.DataFrame, universe: pd.DataFrame, fundamentals: pd.DataF
     out["breadth_signal"] = np.where(spread.isna() | out["breadth_spread_20d_before"].isna(), None, signal)
     out = out.rename(columns={"date": "as_of"})
     return out[BREADTH_COLUMNS].sort_values(["as_of", "segment"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- valuation gap
+
+VALUATION_COLUMNS = ["as_of", "segment", "constituents", "snapshots", "covered", "market_cap", "forward_earnings",
+                     "forward_pe", "forward_pe_ex_negative", "median_forward_pe", "earnings_yield", "loss_makers",
+                     "unprofitable_count", "unprofitable_pct", "unprofitable_cap_pct", "large_cap_forward_pe",
+                     "discount_pct"]
+
+
+def valuation(universe: pd.DataFrame, fundamentals: pd.DataFrame, as_of, p: dict) -> pd.DataFrame:
+    """One row per day with fundamentals snapshots (up to the as-of day) and equity segment
+    (rules of the valuation_gap mart, sql/marts/valuation_gap.sql): each member's latest
+    snapshot on or before the day, none when older than fundamentals_max_age_days; aggregate
+    forward P/E with loss-makers included, without them, the median single-name P/E, the
+    unprofitable share, and the discount to the large caps."""
+    as_of = pd.Timestamp(as_of)
+    members = segment_members(universe)
+    snaps = fundamentals[fundamentals["as_of"] <= as_of].rename(columns={"as_of": "taken"})
+    days = pd.DataFrame({"as_of": np.sort(snaps["taken"].unique())})
+    grid = days.merge(pd.DataFrame({"ticker": members["ticker"].unique()}), how="cross")
+    cols = ["ticker", "taken", "market_cap", "shares_outstanding", "forward_eps", "forward_pe", "profitable"]
+    names = pd.merge_asof(grid, snaps[cols].sort_values("taken"), left_on="as_of", right_on="taken", by="ticker",
+                          tolerance=pd.Timedelta(days=int(p["fundamentals_max_age_days"])), direction="backward")
+
+    names["has_snapshot"] = names["taken"].notna()
+    mcap, shares, eps, pe = names["market_cap"], names["shares_outstanding"], names["forward_eps"], names["forward_pe"]
+    names["cap"] = mcap.where(mcap > 0)
+    names["earnings"] = np.where((shares > 0) & eps.notna(), shares * eps,
+                                 np.where((mcap > 0) & (pe != 0) & pe.notna(), mcap / pe, np.nan))
+    covered = names["cap"].notna() & names["earnings"].notna()
+    positive = covered & (names["earnings"] > 0)
+    unprofitable = ~pd.array(names["profitable"], dtype="boolean")
+    names = names.assign(
+        is_covered=covered, loss=covered & (names["earnings"] <= 0), unprofitable=unprofitable,
+        cov_cap=names["cap"].where(covered), cov_earn=names["earnings"].where(covered),
+        pos_cap=names["cap"].where(positive), pos_earn=names["earnings"].where(positive),
+        pe=(names["cap"] / names["earnings"]).where(positive),
+        cap_unprof=names["cap"].where(unprofitable.fillna(False)),
+        cap_known=names["cap"].where(~pd.isna(unprofitable)))
+
+    by = names.merge(members, on="ticker").groupby(["as_of", "segment"])
+    out = by.agg(constituents=("ticker", "size"), snapshots=("has_snapshot", "sum"), covered=("is_covered", "sum"),
+                 median_forward_pe=("pe", "median"), loss_makers=("loss", "sum"),
+                 unprofitable_count=("unprofitable", "sum"), known=("unprofitable", "count")).reset_index()
+    sums = by[["cov_cap", "cov_earn", "pos_cap", "pos_earn", "cap_unprof", "cap_known"]].sum(min_count=1)
+    sums = sums.reset_index(drop=True)
+    out["market_cap"], out["forward_earnings"] = sums["cov_cap"], sums["cov_earn"]
+    out["forward_pe"] = (sums["cov_cap"] / sums["cov_earn"]).where(sums["cov_earn"] > 0)
+    out["forward_pe_ex_negative"] = (sums["pos_cap"] / sums["pos_earn"]).where(sums["pos_earn"] > 0)
+    out["earnings_yield"] = (sums["cov_earn"] / sums["cov_cap"]).where(sums["cov_cap"] > 0)
+    out["unprofitable_pct"] = (100.0 * out["unprofitable_count"] / out["known"]).where(out["known"] > 0)
+    out["unprofitable_cap_pct"] = (100.0 * sums["cap_unprof"].fillna(0) / sums["cap_known"]).where(sums["cap_known"] > 0)
+    large = out.loc[out["segment"] == "large_cap", ["as_of", "forward_pe"]]
+    out = out.merge(large.rename(columns={"forward_pe": "large_cap_forward_pe"}), on="as_of", how="left")
+    out["discount_pct"] = (1 - out["forward_pe"] / out["large_cap_forward_pe"]) * 100
+    return out[VALUATION_COLUMNS].sort_values(["as_of", "segment"]).reset_index(drop=True)
