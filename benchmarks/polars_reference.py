@@ -21,7 +21,8 @@ import datetime as dt
 
 import polars as pl
 
-from benchmarks.pandas_reference import BREADTH_COLUMNS, BREAKOUT_COLUMNS, RETURN_SESSIONS, STREAK_COLUMNS
+from benchmarks.pandas_reference import (BREADTH_COLUMNS, BREAKOUT_COLUMNS, RETURN_SESSIONS, STREAK_COLUMNS,
+                                         VALUATION_COLUMNS)
 
 _SCORE = 1_000_000  # (days, end date) packed in one integer: the larger days, then the later end
 
@@ -271,3 +272,68 @@ def breadth(prices: pl.DataFrame, universe: pl.DataFrame, fundamentals: pl.DataF
                           .otherwise(pl.lit("mixed")))
             .rename({"date": "as_of"})
             .select(BREADTH_COLUMNS).sort("as_of", "segment").collect())
+
+
+# --------------------------------------------------------------------------- valuation gap
+
+def valuation(universe: pl.DataFrame, fundamentals: pl.DataFrame, as_of, p: dict) -> pl.DataFrame:
+    """One row per day with fundamentals snapshots (up to the as-of day) and equity segment
+    (rules of the valuation_gap mart, sql/marts/valuation_gap.sql; see
+    pandas_reference.valuation)."""
+    as_of = _date(as_of)
+    members = segment_members(universe).collect().lazy()
+    snaps = (fundamentals.lazy().with_columns(pl.col("as_of").cast(pl.Date))
+             .filter(pl.col("as_of") <= as_of)
+             .select("ticker", "market_cap", "shares_outstanding", "forward_eps", "forward_pe", "profitable",
+                     taken="as_of")
+             .sort("taken").collect().lazy())
+    grid = (snaps.select(as_of=pl.col("taken").unique())
+            .join(members.select(pl.col("ticker").unique()), how="cross").sort("as_of"))
+    mcap, shares, eps, pe = (pl.col(c) for c in ("market_cap", "shares_outstanding", "forward_eps", "forward_pe"))
+    cap, earnings = pl.col("cap"), pl.col("earnings")
+    covered = pl.col("is_covered")
+    positive = covered & (earnings > 0)
+    unprofitable = pl.col("unprofitable")
+
+    def total(value: pl.Expr, where: pl.Expr) -> pl.Expr:
+        """the sum of `value` over the rows `where` holds; null when none has a value"""
+        kept = value.filter(where)
+        return pl.when(kept.count() > 0).then(kept.sum())
+
+    segments = (grid.join_asof(snaps, left_on="as_of", right_on="taken", by="ticker", strategy="backward",
+                               tolerance=dt.timedelta(days=int(p["fundamentals_max_age_days"])),
+                               check_sortedness=False)  # both sorted by date above
+                .with_columns(has_snapshot=pl.col("taken").is_not_null(),
+                              cap=pl.when(mcap > 0).then(mcap),
+                              earnings=pl.when((shares > 0) & eps.is_not_null()).then(shares * eps)
+                              .when((mcap > 0) & (pe != 0)).then(mcap / pe),
+                              unprofitable=pl.col("profitable").not_())
+                .with_columns(is_covered=cap.is_not_null() & earnings.is_not_null())
+                .join(members, on="ticker")
+                .group_by("as_of", "segment")
+                .agg(constituents=pl.len().cast(pl.Int64),
+                     snapshots=pl.col("has_snapshot").sum().cast(pl.Int64),
+                     covered=covered.sum().cast(pl.Int64),
+                     market_cap=total(cap, covered), forward_earnings=total(earnings, covered),
+                     cap_positive=total(cap, positive), earnings_positive=total(earnings, positive),
+                     median_forward_pe=(cap / earnings).filter(positive).median(),
+                     loss_makers=(covered & (earnings <= 0)).sum().cast(pl.Int64),
+                     unprofitable_count=unprofitable.sum().cast(pl.Int64),
+                     known=unprofitable.count(),
+                     cap_unprofitable=total(cap, unprofitable.fill_null(False)),
+                     cap_known=total(cap, unprofitable.is_not_null()))
+                .with_columns(forward_pe=pl.when(pl.col("forward_earnings") > 0)
+                              .then(pl.col("market_cap") / pl.col("forward_earnings")),
+                              forward_pe_ex_negative=pl.when(pl.col("earnings_positive") > 0)
+                              .then(pl.col("cap_positive") / pl.col("earnings_positive")),
+                              earnings_yield=pl.when(pl.col("market_cap") > 0)
+                              .then(pl.col("forward_earnings") / pl.col("market_cap")),
+                              unprofitable_pct=pl.when(pl.col("known") > 0)
+                              .then(100.0 * pl.col("unprofitable_count") / pl.col("known")),
+                              unprofitable_cap_pct=pl.when(pl.col("cap_known") > 0)
+                              .then(100.0 * pl.col("cap_unprofitable").fill_null(0) / pl.col("cap_known")))
+                .collect().lazy())  # read twice: every segment, and large_cap as the comparison
+    large = segments.filter(pl.col("segment") == "large_cap").select("as_of", large_cap_forward_pe="forward_pe")
+    return (segments.join(large, on="as_of", how="left")
+            .with_columns(discount_pct=(1 - pl.col("forward_pe") / pl.col("large_cap_forward_pe")) * 100)
+            .select(VALUATION_COLUMNS).sort("as_of", "segment").collect())
