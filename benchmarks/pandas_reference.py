@@ -1,19 +1,25 @@
-"""The pandas reference: the streak and breakout computations as a user would write them in a
-notebook, plainly (groupby / shift / rolling / merge), with no attempt at being clever.
+"""The pandas reference: the streak, breakout, breadth and valuation-gap marts as a user would
+write them in a notebook, plainly (groupby / shift / rolling / merge / merge_asof), with no
+attempt at being clever.
 
-It reproduces the rules of ``marts.relative_strength_streaks`` and ``marts.cooling_breakouts``
-(see the headers of sql/marts/*.sql and docs/marts.md) so the benchmark can (a) time the
-same questions answered in pandas on the same data in the same process and (b) check that
-both give the same answers. Like a notebook, it computes the rolling windows over each
-ticker's whole history and filters afterwards (the SQL reads only the rows its windows need).
+It reproduces the rules of ``marts.relative_strength_streaks``, ``marts.cooling_breakouts``,
+``marts.market_breadth`` and ``marts.valuation_gap`` (see the headers of sql/marts/*.sql and
+docs/marts.md) so the benchmark can (a) time the same questions answered in pandas on the
+same data in the same process and (b) check that both give the same answers. Like a notebook,
+the streaks and breakouts compute their rolling windows over each ticker's whole history and
+filter afterwards; the breadth keeps only the sessions its history rule can read (the SQL
+reads only the rows its windows need).
 
 Inputs are the staging views as DataFrames (``SELECT * FROM staging.stg_prices`` etc.):
 ``prices`` [ticker, date, close, adj_close, volume], ``pairs`` [pair_id, lead, base, label],
-``universe`` [ticker, name, asset_type], ``attention`` [source, ticker, date, value];
-dates as ``datetime64``.
+``universe`` [ticker, name, asset_type, segments], ``attention`` [source, ticker, date, value],
+``fundamentals`` [ticker, as_of, market_cap, shares_outstanding, forward_eps, forward_pe,
+profitable]; dates as ``datetime64``.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pandas as pd
@@ -186,12 +192,28 @@ def breakouts(prices: pd.DataFrame, universe: pd.DataFrame, attention: pd.DataFr
 
 
 def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, attention: pd.DataFrame,
-        as_of, p: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Both computations, as the benchmark times them."""
-    return streaks(prices, pairs, as_of), breakouts(prices, universe, attention, as_of, p)
+        as_of, p: dict, fundamentals: pd.DataFrame | None = None, timings: dict | None = None) -> tuple:
+    """Every mart this reference covers, as the benchmark times them, in REFERENCE_MARTS order:
+    (streaks, breakouts) and, given `fundamentals` (and `universe` with its segments), then
+    (market_breadth, valuation_gap). `timings`, when given, gets each mart's seconds."""
+    jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
+    if fundamentals is not None:
+        jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
+                 lambda: valuation(universe, fundamentals, as_of, p)]
+    out = []
+    for mart, job in zip(REFERENCE_MARTS, jobs):
+        started = time.perf_counter()
+        out.append(job())
+        if timings is not None:
+            timings.setdefault(mart, []).append(time.perf_counter() - started)
+    return tuple(out)
 
 
-MART_KEYS = {"relative_strength_streaks": ["pair_id", "date"], "cooling_breakouts": ["ticker", "as_of"]}
+# the marts both references reproduce, in run()'s order; the others are not reproduced
+# (BENCHMARKS.md, "What is measured", says why)
+REFERENCE_MARTS = ("relative_strength_streaks", "cooling_breakouts", "market_breadth", "valuation_gap")
+MART_KEYS = {"relative_strength_streaks": ["pair_id", "date"], "cooling_breakouts": ["ticker", "as_of"],
+             "market_breadth": ["as_of", "segment"], "valuation_gap": ["as_of", "segment"]}
 
 
 def _kind(series: pd.Series) -> str:
@@ -241,22 +263,27 @@ def compare_frames(sql: pd.DataFrame, ref: pd.DataFrame, key: list[str], rtol: f
 
 
 def compare(sql_streaks: pd.DataFrame, ref_streaks: pd.DataFrame,
-            sql_breakouts: pd.DataFrame, ref_breakouts: pd.DataFrame) -> dict:
-    """Do the SQL marts and a reference agree on every column of both marts? The breakout mart
-    keeps earlier as-of days (@history as_of): the reference computes the as-of day only."""
+            sql_breakouts: pd.DataFrame, ref_breakouts: pd.DataFrame, more: dict | None = None) -> dict:
+    """Do the SQL marts and a reference agree on every column of every mart it covers? The
+    breakout mart keeps earlier as-of days (@history as_of): the reference computes the as-of
+    day only. `more` maps further marts (REFERENCE_MARTS) to (SQL frame, reference frame)."""
     days = pd.to_datetime(ref_breakouts["as_of"]).dt.normalize().unique()
     if len(days):
         sql_breakouts = sql_breakouts[pd.to_datetime(sql_breakouts["as_of"]).dt.normalize().isin(days)]
     st = compare_frames(sql_streaks, ref_streaks, MART_KEYS["relative_strength_streaks"])
     br = compare_frames(sql_breakouts, ref_breakouts, MART_KEYS["cooling_breakouts"])
+    detail = {"relative_strength_streaks": st, "cooling_breakouts": br}
+    for mart, (sql, ref) in (more or {}).items():
+        detail[mart] = compare_frames(sql, ref, MART_KEYS[mart])
     return {
         "streak_rows": st["rows"], "streak_rows_ref": st["rows_ref"], "streaks_agree": st["agree"],
         "breakouts": br["rows"], "breakouts_ref": br["rows_ref"], "breakouts_agree": br["agree"],
         "breakout_tickers": sorted(sql_breakouts["ticker"].tolist()),
-        "columns_compared": {"relative_strength_streaks": st["columns_compared"],
-                             "cooling_breakouts": br["columns_compared"]},
-        "detail": {"relative_strength_streaks": st, "cooling_breakouts": br},
-        "examples": st["examples"] + br["examples"],
+        "marts_agree": {mart: d["agree"] for mart, d in detail.items()},
+        "rows": {mart: d["rows"] for mart, d in detail.items()},
+        "columns_compared": {mart: d["columns_compared"] for mart, d in detail.items()},
+        "detail": detail,
+        "examples": [e for d in detail.values() for e in d["examples"]],
     }
 
 

@@ -1,28 +1,30 @@
-"""The polars reference: the streak and breakout marts as a polars user would write them (lazy
-frames, window expressions with ``over``, joins), to compare the SQL with what a user might
-pick instead of pandas.
+"""The polars reference: the streak, breakout, breadth and valuation-gap marts as a polars user
+would write them (lazy frames, window expressions with ``over``, ``rolling_*``, joins,
+``join_asof``), to compare the SQL with what a user might pick instead of pandas.
 
-It reproduces the rules of ``marts.relative_strength_streaks`` and ``marts.cooling_breakouts``
-(headers of sql/marts/*.sql, docs/marts.md) column for column, like
-``benchmarks/pandas_reference.py``, and the benchmark checks its output equal to the SQL's
-in the same run. The other marts are not reproduced (BENCHMARKS.md says why): the full
-rebuild is compared with the references on the two marts they cover, and on all marts only
-as a ratio.
+It reproduces the rules of the marts in ``pandas_reference.REFERENCE_MARTS`` (headers of
+sql/marts/*.sql, docs/marts.md) column for column, like ``benchmarks/pandas_reference.py``,
+and the benchmark checks its output equal to the SQL's in the same run. The other marts are
+not reproduced (BENCHMARKS.md says why): the full rebuild is compared with the references on
+the marts they cover, and on all marts only as a ratio.
 
 Inputs are the staging views as polars DataFrames (``con.execute(...).pl()``): ``prices``
 [ticker, date, close, adj_close, volume], ``pairs`` [pair_id, lead, base, label],
-``universe`` [ticker, name, asset_type], ``attention`` [source, ticker, date, value].
+``universe`` [ticker, name, asset_type, segments], ``attention`` [source, ticker, date, value],
+``fundamentals`` [ticker, as_of, market_cap, shares_outstanding, forward_eps, forward_pe,
+profitable].
 Needs the optional ``bench`` extra (``pip install -e .[bench]``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import polars as pl
 
-from benchmarks.pandas_reference import (BREADTH_COLUMNS, BREAKOUT_COLUMNS, RETURN_SESSIONS, STREAK_COLUMNS,
-                                         VALUATION_COLUMNS)
+from benchmarks.pandas_reference import (BREADTH_COLUMNS, BREAKOUT_COLUMNS, REFERENCE_MARTS, RETURN_SESSIONS,
+                                         STREAK_COLUMNS, VALUATION_COLUMNS)
 
 _SCORE = 1_000_000  # (days, end date) packed in one integer: the larger days, then the later end
 
@@ -170,9 +172,21 @@ def breakouts(prices: pl.DataFrame, universe: pl.DataFrame, attention: pl.DataFr
 
 
 def run(prices: pl.DataFrame, pairs: pl.DataFrame, universe: pl.DataFrame, attention: pl.DataFrame,
-        as_of, p: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Both computations, as the benchmark times them."""
-    return streaks(prices, pairs, as_of), breakouts(prices, universe, attention, as_of, p)
+        as_of, p: dict, fundamentals: pl.DataFrame | None = None, timings: dict | None = None) -> tuple:
+    """Every mart this reference covers, as the benchmark times them, in REFERENCE_MARTS order
+    (as pandas_reference.run): (streaks, breakouts) and, given `fundamentals`, then
+    (market_breadth, valuation_gap). `timings`, when given, gets each mart's seconds."""
+    jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
+    if fundamentals is not None:
+        jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
+                 lambda: valuation(universe, fundamentals, as_of, p)]
+    out = []
+    for mart, job in zip(REFERENCE_MARTS, jobs):
+        started = time.perf_counter()
+        out.append(job())
+        if timings is not None:
+            timings.setdefault(mart, []).append(time.perf_counter() - started)
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- market breadth
