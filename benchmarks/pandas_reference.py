@@ -444,3 +444,76 @@ def valuation(universe: pd.DataFrame, fundamentals: pd.DataFrame, as_of, p: dict
     out = out.merge(large.rename(columns={"forward_pe": "large_cap_forward_pe"}), on="as_of", how="left")
     out["discount_pct"] = (1 - out["forward_pe"] / out["large_cap_forward_pe"]) * 100
     return out[VALUATION_COLUMNS].sort_values(["as_of", "segment"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- quality leaders
+
+QUALITY_COLUMNS = ["as_of", "ticker", "name", "sector", "snapshot_date", "market_cap", "profit_margin", "profitable",
+                   "earnings_growth", "debt_to_equity", "net_cash", "net_cash_to_cap", "return_rs",
+                   "segment_median_return", "relative_strength", "profitability_score", "growth_score",
+                   "balance_sheet_score", "strength_score", "quality_score", "rank"]
+QUALITY_WEIGHTS = {"profitability_score": "quality_weight_profitability", "growth_score": "quality_weight_growth",
+                   "balance_sheet_score": "quality_weight_balance_sheet", "strength_score": "quality_weight_strength"}
+
+
+def mid_rank_pct(values: pd.Series, ascending: bool = True) -> pd.Series:
+    """Mid-rank percentile (0-100) among the known values: ties share the middle of their
+    places, a lone value scores 50; null stays null."""
+    known = values.notna().sum()
+    ranks = values.rank(method="average", ascending=ascending)
+    return 100 * (ranks - 1) / (known - 1) if known > 1 else ranks.where(ranks.isna(), 50.0)
+
+
+def quality(prices: pd.DataFrame, universe: pd.DataFrame, fundamentals: pd.DataFrame, as_of,
+            p: dict) -> pd.DataFrame:
+    """One row per small cap with the data to be scored at the as-of session (rules of the
+    quality_leaders mart, sql/marts/quality_leaders.sql): the rs_sessions return among the
+    last 2 x (rs_sessions + 1) equity sessions, the latest snapshot at most
+    fundamentals_max_age_days old, mid-rank percentile scores, the weighted quality_score
+    and the rank."""
+    as_of = pd.Timestamp(as_of)
+    rs, max_age = int(p["rs_sessions"]), pd.Timedelta(days=int(p["fundamentals_max_age_days"]))
+    equities = universe[universe["asset_type"] == "equity"]
+    small = equities.loc[equities["segments"].map(lambda s: "small_cap" in list(s)), ["ticker", "name", "sector"]]
+    equity_bars = prices.loc[(prices["date"] <= as_of) & prices["ticker"].isin(equities["ticker"]),
+                             ["ticker", "date", "adj_close"]]
+    sessions = np.sort(equity_bars["date"].unique())[::-1]
+    day, first_read = sessions[0], sessions[min(2 * (rs + 1), len(sessions)) - 1]
+
+    # each name's last rs_sessions + 1 closes within the read window, first vs last
+    bars = equity_bars[equity_bars["ticker"].isin(small["ticker"]) & (equity_bars["date"] >= first_read)]
+    closes = bars.sort_values(["ticker", "date"]).groupby("ticker").tail(rs + 1).groupby("ticker")["adj_close"]
+    ends = pd.DataFrame({"n": closes.size(), "first": closes.first(), "last": closes.last()})
+    ends = ends[(ends["n"] == rs + 1) & (ends["first"] > 0)]
+    returns = (ends["last"] / ends["first"] - 1).rename("return_rs").reset_index()
+    median = returns["return_rs"].median()
+
+    snaps = fundamentals[(fundamentals["as_of"] <= day) & (fundamentals["as_of"] >= day - max_age)
+                         & fundamentals["ticker"].isin(small["ticker"])]
+    snaps = snaps.sort_values("as_of").groupby("ticker").tail(1).rename(
+        columns={"as_of": "snapshot_date", "sector": "snapshot_sector"})
+    out = small.merge(snaps, on="ticker").merge(returns, on="ticker")
+    out["as_of"] = day
+    out["sector"] = out["sector"].fillna(out["snapshot_sector"])
+    out["net_cash"] = out["total_cash"] - out["total_debt"]
+    out["net_cash_to_cap"] = (out["net_cash"] / out["market_cap"]).where(out["market_cap"] > 0)
+    out["segment_median_return"] = median
+    out["relative_strength"] = out["return_rs"] - median
+    out = out[out["profit_margin"].notna() & out["earnings_growth"].notna() & out["relative_strength"].notna()
+              & (out["debt_to_equity"].notna() | out["net_cash_to_cap"].notna())].reset_index(drop=True)
+
+    out["profitability_score"] = mid_rank_pct(out["profit_margin"])
+    out["growth_score"] = mid_rank_pct(out["earnings_growth"])
+    out["strength_score"] = mid_rank_pct(out["relative_strength"])
+    # lower debt to equity is better; negative equity ranks worst of all
+    leverage = mid_rank_pct(out["debt_to_equity"].where(out["debt_to_equity"] >= 0, np.inf)
+                            .where(out["debt_to_equity"].notna()), ascending=False)
+    net_cash = mid_rank_pct(out["net_cash_to_cap"])
+    out["balance_sheet_score"] = (leverage.fillna(net_cash) + net_cash.fillna(leverage)) / 2
+    weights = {col: p[name] for col, name in QUALITY_WEIGHTS.items()}
+    total = sum(weights.values())
+    score = sum(w * out[col] for col, w in weights.items())
+    out["quality_score"] = score / total if total else np.nan
+    out = out.sort_values(["quality_score", "ticker"], ascending=[False, True]).reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out[QUALITY_COLUMNS]

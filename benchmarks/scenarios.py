@@ -215,9 +215,10 @@ def publish(root: Path, run_id: str, as_of: dt.date) -> dict:
 REFERENCE_INPUTS = {
     "prices": "SELECT ticker, date, close, adj_close, volume FROM staging.stg_prices",
     "pairs": "SELECT * FROM staging.stg_pairs",
-    "universe": "SELECT ticker, name, asset_type, segments FROM staging.stg_universe",
+    "universe": "SELECT ticker, name, asset_type, segments, sector FROM staging.stg_universe",
     "attention": "SELECT source, ticker, date, value FROM staging.stg_attention",
-    "fundamentals": "SELECT ticker, as_of, market_cap, shares_outstanding, forward_eps, forward_pe, profitable "
+    "fundamentals": "SELECT ticker, as_of, market_cap, shares_outstanding, forward_eps, forward_pe, profitable, "
+                    "profit_margin, earnings_growth, debt_to_equity, total_cash, total_debt, sector "
                     "FROM staging.stg_fundamentals",
 }
 
