@@ -357,10 +357,11 @@ def render(meta: dict, sizes: list[dict], e2e: dict | None, summary: dict, scali
             row("peak RSS pandas reference", lambda s: fmt_mib(_peak(s, "pandas_reference"))),
             row("  RSS before it (imports + input frames)", lambda s: fmt_mib(s["memory"]["pandas_reference"]["rss_with_frames_mib"])),
             *[row(f"  {mart}: SQL / pandas / polars", lambda s, m=mart: _per_mart_cell(s, m))
-              for mart in ("relative_strength_streaks", "cooling_breakouts", "market_breadth", "valuation_gap")],
-            row("pandas = SQL, streaks / breakouts / breadth / valuation",
+              for mart in ("relative_strength_streaks", "cooling_breakouts", "market_breadth", "valuation_gap",
+                           "quality_leaders")],
+            row("pandas = SQL, streaks / breakouts / breadth / valuation / quality",
                 lambda s: _agreement_cell(s["agreement"])),
-            row("polars = SQL, streaks / breakouts / breadth / valuation",
+            row("polars = SQL, streaks / breakouts / breadth / valuation / quality",
                 lambda s: _agreement_cell(s.get("polars_agreement"))),
         ]
         lines += ["## Figures by size", "", markdown_table(header, rows), ""]

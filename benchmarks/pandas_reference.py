@@ -1,9 +1,9 @@
-"""The pandas reference: the streak, breakout, breadth and valuation-gap marts as a user would
-write them in a notebook, plainly (groupby / shift / rolling / merge / merge_asof), with no
+"""The pandas reference: the streak, breakout, breadth, valuation-gap and quality-leader marts as
+a user would write them in a notebook, plainly (groupby / shift / rolling / merge / merge_asof), with no
 attempt at being clever.
 
 It reproduces the rules of ``marts.relative_strength_streaks``, ``marts.cooling_breakouts``,
-``marts.market_breadth`` and ``marts.valuation_gap`` (see the headers of sql/marts/*.sql and
+``marts.market_breadth``, ``marts.valuation_gap`` and ``marts.quality_leaders`` (see the headers of sql/marts/*.sql and
 docs/marts.md) so the benchmark can (a) time the same questions answered in pandas on the
 same data in the same process and (b) check that both give the same answers. Like a notebook,
 the streaks and breakouts compute their rolling windows over each ticker's whole history and
@@ -12,9 +12,10 @@ reads only the rows its windows need).
 
 Inputs are the staging views as DataFrames (``SELECT * FROM staging.stg_prices`` etc.):
 ``prices`` [ticker, date, close, adj_close, volume], ``pairs`` [pair_id, lead, base, label],
-``universe`` [ticker, name, asset_type, segments], ``attention`` [source, ticker, date, value],
-``fundamentals`` [ticker, as_of, market_cap, shares_outstanding, forward_eps, forward_pe,
-profitable]; dates as ``datetime64``.
+``universe`` [ticker, name, asset_type, segments, sector], ``attention`` [source, ticker, date,
+value], ``fundamentals`` [ticker, as_of, market_cap, shares_outstanding, forward_eps, forward_pe,
+profitable, profit_margin, earnings_growth, debt_to_equity, total_cash, total_debt, sector]
+(benchmarks.scenarios.REFERENCE_INPUTS); dates as ``datetime64``.
 """
 
 from __future__ import annotations
@@ -195,11 +196,12 @@ def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, atten
         as_of, p: dict, fundamentals: pd.DataFrame | None = None, timings: dict | None = None) -> tuple:
     """Every mart this reference covers, as the benchmark times them, in REFERENCE_MARTS order:
     (streaks, breakouts) and, given `fundamentals` (and `universe` with its segments), then
-    (market_breadth, valuation_gap). `timings`, when given, gets each mart's seconds."""
+    (market_breadth, valuation_gap, quality_leaders). `timings`, when given, gets each mart's seconds."""
     jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
     if fundamentals is not None:
         jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
-                 lambda: valuation(universe, fundamentals, as_of, p)]
+                 lambda: valuation(universe, fundamentals, as_of, p),
+                 lambda: quality(prices, universe, fundamentals, as_of, p)]
     out = []
     for mart, job in zip(REFERENCE_MARTS, jobs):
         started = time.perf_counter()
@@ -211,9 +213,13 @@ def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, atten
 
 # the marts both references reproduce, in run()'s order; the others are not reproduced
 # (BENCHMARKS.md, "What is measured", says why)
-REFERENCE_MARTS = ("relative_strength_streaks", "cooling_breakouts", "market_breadth", "valuation_gap")
+REFERENCE_MARTS = ("relative_strength_streaks", "cooling_breakouts", "market_breadth", "valuation_gap",
+                   "quality_leaders")
+# marts that keep earlier as-of days (@history as_of): a reference computes the as-of day only
+ONE_DAY_MARTS = ("cooling_breakouts", "quality_leaders")
 MART_KEYS = {"relative_strength_streaks": ["pair_id", "date"], "cooling_breakouts": ["ticker", "as_of"],
-             "market_breadth": ["as_of", "segment"], "valuation_gap": ["as_of", "segment"]}
+             "market_breadth": ["as_of", "segment"], "valuation_gap": ["as_of", "segment"],
+             "quality_leaders": ["as_of", "ticker"]}
 
 
 def _kind(series: pd.Series) -> str:
@@ -265,16 +271,18 @@ def compare_frames(sql: pd.DataFrame, ref: pd.DataFrame, key: list[str], rtol: f
 def compare(sql_streaks: pd.DataFrame, ref_streaks: pd.DataFrame,
             sql_breakouts: pd.DataFrame, ref_breakouts: pd.DataFrame, more: dict | None = None) -> dict:
     """Do the SQL marts and a reference agree on every column of every mart it covers? The
-    breakout mart keeps earlier as-of days (@history as_of): the reference computes the as-of
-    day only. `more` maps further marts (REFERENCE_MARTS) to (SQL frame, reference frame)."""
-    days = pd.to_datetime(ref_breakouts["as_of"]).dt.normalize().unique()
-    if len(days):
-        sql_breakouts = sql_breakouts[pd.to_datetime(sql_breakouts["as_of"]).dt.normalize().isin(days)]
+    marts in ONE_DAY_MARTS keep earlier as-of days: the reference computes the as-of day only.
+    `more` maps further marts (REFERENCE_MARTS) to (SQL frame, reference frame)."""
+    def same_days(sql: pd.DataFrame, ref: pd.DataFrame) -> pd.DataFrame:
+        days = pd.to_datetime(ref["as_of"]).dt.normalize().unique()
+        return sql[pd.to_datetime(sql["as_of"]).dt.normalize().isin(days)] if len(days) else sql
+
+    sql_breakouts = same_days(sql_breakouts, ref_breakouts)
     st = compare_frames(sql_streaks, ref_streaks, MART_KEYS["relative_strength_streaks"])
     br = compare_frames(sql_breakouts, ref_breakouts, MART_KEYS["cooling_breakouts"])
     detail = {"relative_strength_streaks": st, "cooling_breakouts": br}
     for mart, (sql, ref) in (more or {}).items():
-        detail[mart] = compare_frames(sql, ref, MART_KEYS[mart])
+        detail[mart] = compare_frames(same_days(sql, ref) if mart in ONE_DAY_MARTS else sql, ref, MART_KEYS[mart])
     return {
         "streak_rows": st["rows"], "streak_rows_ref": st["rows_ref"], "streaks_agree": st["agree"],
         "breakouts": br["rows"], "breakouts_ref": br["rows_ref"], "breakouts_agree": br["agree"],

@@ -1,6 +1,7 @@
-"""The polars reference: the streak, breakout, breadth and valuation-gap marts as a polars user
-would write them (lazy frames, window expressions with ``over``, ``rolling_*``, joins,
-``join_asof``), to compare the SQL with what a user might pick instead of pandas.
+"""The polars reference: the streak, breakout, breadth, valuation-gap and quality-leader marts
+as a polars user would write them (lazy frames, window expressions with ``over``,
+``rolling_*``, ``rank``, joins, ``join_asof``), to compare the SQL with what a user might pick
+instead of pandas.
 
 It reproduces the rules of the marts in ``pandas_reference.REFERENCE_MARTS`` (headers of
 sql/marts/*.sql, docs/marts.md) column for column, like ``benchmarks/pandas_reference.py``,
@@ -10,9 +11,8 @@ the marts they cover, and on all marts only as a ratio.
 
 Inputs are the staging views as polars DataFrames (``con.execute(...).pl()``): ``prices``
 [ticker, date, close, adj_close, volume], ``pairs`` [pair_id, lead, base, label],
-``universe`` [ticker, name, asset_type, segments], ``attention`` [source, ticker, date, value],
-``fundamentals`` [ticker, as_of, market_cap, shares_outstanding, forward_eps, forward_pe,
-profitable].
+``universe``, ``attention`` and ``fundamentals`` with the columns the pandas reference reads
+(benchmarks.scenarios.REFERENCE_INPUTS).
 Needs the optional ``bench`` extra (``pip install -e .[bench]``).
 """
 
@@ -23,8 +23,8 @@ import time
 
 import polars as pl
 
-from benchmarks.pandas_reference import (BREADTH_COLUMNS, BREAKOUT_COLUMNS, REFERENCE_MARTS, RETURN_SESSIONS,
-                                         STREAK_COLUMNS, VALUATION_COLUMNS)
+from benchmarks.pandas_reference import (BREADTH_COLUMNS, BREAKOUT_COLUMNS, QUALITY_COLUMNS, QUALITY_WEIGHTS,
+                                         REFERENCE_MARTS, RETURN_SESSIONS, STREAK_COLUMNS, VALUATION_COLUMNS)
 
 _SCORE = 1_000_000  # (days, end date) packed in one integer: the larger days, then the later end
 
@@ -175,11 +175,12 @@ def run(prices: pl.DataFrame, pairs: pl.DataFrame, universe: pl.DataFrame, atten
         as_of, p: dict, fundamentals: pl.DataFrame | None = None, timings: dict | None = None) -> tuple:
     """Every mart this reference covers, as the benchmark times them, in REFERENCE_MARTS order
     (as pandas_reference.run): (streaks, breakouts) and, given `fundamentals`, then
-    (market_breadth, valuation_gap). `timings`, when given, gets each mart's seconds."""
+    (market_breadth, valuation_gap, quality_leaders). `timings`, when given, gets each mart's seconds."""
     jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
     if fundamentals is not None:
         jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
-                 lambda: valuation(universe, fundamentals, as_of, p)]
+                 lambda: valuation(universe, fundamentals, as_of, p),
+                 lambda: quality(prices, universe, fundamentals, as_of, p)]
     out = []
     for mart, job in zip(REFERENCE_MARTS, jobs):
         started = time.perf_counter()
@@ -351,3 +352,72 @@ def valuation(universe: pl.DataFrame, fundamentals: pl.DataFrame, as_of, p: dict
     return (segments.join(large, on="as_of", how="left")
             .with_columns(discount_pct=(1 - pl.col("forward_pe") / pl.col("large_cap_forward_pe")) * 100)
             .select(VALUATION_COLUMNS).sort("as_of", "segment").collect())
+
+
+# --------------------------------------------------------------------------- quality leaders
+
+def mid_rank_pct(col: str | pl.Expr, descending: bool = False) -> pl.Expr:
+    """Mid-rank percentile (0-100) among the known values: ties share the middle of their
+    places, a lone value scores 50; null stays null."""
+    values = pl.col(col) if isinstance(col, str) else col
+    known = values.count()
+    ranks = values.rank("average", descending=descending)
+    return pl.when(values.is_null()).then(None).when(known > 1).then(100 * (ranks - 1) / (known - 1)).otherwise(50.0)
+
+
+def quality(prices: pl.DataFrame, universe: pl.DataFrame, fundamentals: pl.DataFrame, as_of,
+            p: dict) -> pl.DataFrame:
+    """One row per small cap with the data to be scored at the as-of session (rules of the
+    quality_leaders mart, sql/marts/quality_leaders.sql; see pandas_reference.quality)."""
+    as_of = _date(as_of)
+    rs, max_age = int(p["rs_sessions"]), dt.timedelta(days=int(p["fundamentals_max_age_days"]))
+    equities = universe.lazy().filter(pl.col("asset_type") == "equity")
+    small = (equities.filter(pl.col("segments").list.contains("small_cap"))
+             .select("ticker", "name", "sector").collect().lazy())
+    equity_bars = (prices.lazy().with_columns(pl.col("date").cast(pl.Date))
+                   .filter(pl.col("date") <= as_of)
+                   .join(equities.select("ticker"), on="ticker", how="semi")
+                   .select("ticker", "date", "adj_close").collect())
+    sessions = equity_bars.select(pl.col("date").unique().sort(descending=True)).to_series()
+    day, first_read = sessions[0], sessions[min(2 * (rs + 1), len(sessions)) - 1]
+
+    # each name's last rs_sessions + 1 closes within the read window, first vs last
+    returns = (equity_bars.lazy().join(small.select("ticker"), on="ticker", how="semi")
+               .filter(pl.col("date") >= first_read)
+               .sort("ticker", "date")
+               .group_by("ticker").agg(pl.col("adj_close").sort_by("date").tail(rs + 1))
+               .filter((pl.col("adj_close").list.len() == rs + 1) & (pl.col("adj_close").list.first() > 0))
+               .select("ticker", return_rs=pl.col("adj_close").list.last() / pl.col("adj_close").list.first() - 1)
+               .collect())
+    median = returns["return_rs"].median()
+    snaps = (fundamentals.lazy().with_columns(pl.col("as_of").cast(pl.Date))
+             .filter((pl.col("as_of") <= day) & (pl.col("as_of") >= day - max_age))
+             .join(small.select("ticker"), on="ticker", how="semi")
+             .sort("as_of").group_by("ticker").last()
+             .rename({"as_of": "snapshot_date", "sector": "snapshot_sector"}))
+    weights = {col: p[name] for col, name in QUALITY_WEIGHTS.items()}
+    total = sum(weights.values())
+    # lower debt to equity is better; negative equity ranks worst of all
+    leverage_key = pl.when(pl.col("debt_to_equity") < 0).then(float("inf")).otherwise(pl.col("debt_to_equity"))
+    leverage, net_cash = pl.col("leverage_pct"), pl.col("net_cash_pct")
+    return (small.join(snaps, on="ticker").join(returns.lazy(), on="ticker")
+            .with_columns(as_of=pl.lit(day), sector=pl.coalesce("sector", "snapshot_sector"),
+                          net_cash=pl.col("total_cash") - pl.col("total_debt"),
+                          segment_median_return=pl.lit(median, dtype=pl.Float64),
+                          relative_strength=pl.col("return_rs") - median)
+            .with_columns(net_cash_to_cap=pl.when(pl.col("market_cap") > 0)
+                          .then(pl.col("net_cash") / pl.col("market_cap")))
+            .filter(pl.col("profit_margin").is_not_null() & pl.col("earnings_growth").is_not_null()
+                    & pl.col("relative_strength").is_not_null()
+                    & (pl.col("debt_to_equity").is_not_null() | pl.col("net_cash_to_cap").is_not_null()))
+            .with_columns(profitability_score=mid_rank_pct("profit_margin"),
+                          growth_score=mid_rank_pct("earnings_growth"),
+                          strength_score=mid_rank_pct("relative_strength"),
+                          leverage_pct=mid_rank_pct(leverage_key, descending=True),
+                          net_cash_pct=mid_rank_pct("net_cash_to_cap"))
+            .with_columns(balance_sheet_score=(leverage.fill_null(net_cash) + net_cash.fill_null(leverage)) / 2)
+            .with_columns(quality_score=sum(w * pl.col(col) for col, w in weights.items()) / total
+                          if total else pl.lit(None, dtype=pl.Float64))
+            .sort(["quality_score", "ticker"], descending=[True, False])
+            .with_columns(rank=pl.int_range(1, pl.len() + 1))
+            .select(QUALITY_COLUMNS).collect())

@@ -1,7 +1,8 @@
-"""The pandas and polars breadth references against marts.market_breadth on a tiny market
-whose answers are worked out by hand: a member with too little history, one whose bars are
+"""The pandas and polars references on hand-checkable cases. The breadth references against
+marts.market_breadth on a tiny market whose answers are worked out by hand: a member with too little history, one whose bars are
 too far apart for the 2 x L market-session rule, a stale cap and a cap taken after a
-return's start. Short windows: 3/5-session averages, 4-session highs, 3 sessions shown."""
+return's start (short windows: 3/5-session averages, 4-session highs, 3 sessions shown); the
+quality leaders' mid-rank percentile."""
 
 import pandas as pd
 import pytest
@@ -83,3 +84,18 @@ def test_polars_breadth_matches_the_sql(market):
     off = polars_reference.breadth(frames["prices"], frames["universe"], caps, AS_OF, params).to_pandas()
     found = pandas_reference.compare_frames(sql, off, ["as_of", "segment"])
     assert not found["agree"] and set(found["cells_differing"]) == {"cap_weight_return_1d", "breadth_spread_1d"}
+
+
+def test_mid_rank_percentiles_share_ties_and_score_a_lone_name_50():
+    pd_scores = pandas_reference.mid_rank_pct(pd.Series([1.0, 2.0, 2.0, 3.0, None]))
+    assert pd_scores.iloc[:4].tolist() == [0.0, 50.0, 50.0, 100.0] and pd.isna(pd_scores.iloc[4])
+    # lower debt to equity is better: ranked descending, the highest scores 0
+    assert pandas_reference.mid_rank_pct(pd.Series([10.0, float("inf"), 0.0]), ascending=False).tolist() == [
+        50.0, 0.0, 100.0]
+    assert pandas_reference.mid_rank_pct(pd.Series([7.0])).tolist() == [50.0]
+    pl = pytest.importorskip("polars")
+    from benchmarks import polars_reference
+
+    frame = pl.DataFrame({"x": [1.0, 2.0, 2.0, 3.0, None]})
+    assert frame.select(s=polars_reference.mid_rank_pct("x"))["s"].to_list() == [0.0, 50.0, 50.0, 100.0, None]
+    assert pl.DataFrame({"x": [7.0]}).select(s=polars_reference.mid_rank_pct("x"))["s"].to_list() == [50.0]
