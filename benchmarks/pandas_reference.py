@@ -525,3 +525,141 @@ def quality(prices: pd.DataFrame, universe: pd.DataFrame, fundamentals: pd.DataF
     out = out.sort_values(["quality_score", "ticker"], ascending=[False, True]).reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     return out[QUALITY_COLUMNS]
+
+
+# --------------------------------------------------------------------------- streak outcomes
+
+HORIZONS = (5, 21, 63, 126)
+OUTCOME_COLUMNS = (["pair_id", "lead", "base", "label", "direction", "streak_days", "length", "streak_start",
+                    "streak_end", "broke_on", "from_history_start", "history_start"]
+                   + [f"{side}_return_{h}d" for h in HORIZONS for side in ("lead", "base", "relative")])
+
+
+def _streak_runs(days: pd.DataFrame) -> pd.DataFrame:
+    """Every streak (completed or running) of the streak mart's rows: one per pair and start,
+    with its direction, signed days, length and first session at that length."""
+    decided = days[days["streak_days"].notna()].assign(abs_days=lambda d: d["streak_days"].abs())
+    runs = decided.groupby(["pair_id", "streak_start"]).agg(
+        lead=("lead", "first"), base=("base", "first"), label=("label", "first"),
+        history_start=("history_start", "first"), sign=("streak_days", lambda s: np.sign(s.iloc[0])),
+        length=("abs_days", "max")).reset_index()
+    at_length = decided.merge(runs[["pair_id", "streak_start", "length"]], on=["pair_id", "streak_start"])
+    ends = (at_length[at_length["abs_days"] == at_length["length"]]
+            .groupby(["pair_id", "streak_start"])["date"].min().rename("streak_end").reset_index())
+    runs = runs.merge(ends, on=["pair_id", "streak_start"]).sort_values(["pair_id", "streak_start"])
+    runs["streak_days"] = (runs["sign"] * runs["length"]).astype("int64")
+    runs["length"] = runs["length"].astype("int64")
+    runs["direction"] = np.where(runs["sign"] > 0, "ahead", "behind")
+    return runs.reset_index(drop=True)
+
+
+def _numbered(streak_rows: pd.DataFrame, as_of) -> pd.DataFrame:
+    days = streak_rows[streak_rows["date"] <= pd.Timestamp(as_of)].sort_values(["pair_id", "date"])
+    return days.assign(n=days.groupby("pair_id").cumcount() + 1).reset_index(drop=True)
+
+
+def outcomes(streak_rows: pd.DataFrame, as_of, p: dict) -> pd.DataFrame:
+    """One row per completed streak of at least outcome_min_streak sessions (rules of the
+    streak_outcomes mart): when it broke (the next streak's first session) and the lead's, the
+    base's and the relative return over the next 5/21/63/126 common sessions from that close,
+    null until elapsed. Reads the streak mart's rows (`streaks()` output)."""
+    days = _numbered(streak_rows, as_of)
+    runs = _streak_runs(days)
+    runs["broke_on"] = runs.groupby("pair_id")["streak_start"].shift(-1)
+    runs["from_history_start"] = runs["streak_start"] == runs.groupby("pair_id")["streak_start"].transform("min")
+    closes = days[["pair_id", "date", "n", "lead_close", "base_close"]]
+    out = runs[runs["length"] >= int(p["outcome_min_streak"])].merge(
+        closes.rename(columns={"date": "broke_on", "n": "broke_n", "lead_close": "lead_origin",
+                               "base_close": "base_origin"}), on=["pair_id", "broke_on"])
+    for h in HORIZONS:
+        later = closes[["pair_id", "n", "lead_close", "base_close"]].assign(broke_n=closes["n"] - h)
+        out = out.merge(later.drop(columns="n"), on=["pair_id", "broke_n"], how="left")
+        out[f"lead_return_{h}d"] = out.pop("lead_close") / out["lead_origin"] - 1
+        out[f"base_return_{h}d"] = out.pop("base_close") / out["base_origin"] - 1
+        out[f"relative_return_{h}d"] = out[f"lead_return_{h}d"] - out[f"base_return_{h}d"]
+    return out[OUTCOME_COLUMNS].sort_values(["pair_id", "streak_end"]).reset_index(drop=True)
+
+
+SUMMARY_COLUMNS = ["pair_id", "direction", "min_length", "horizon", "as_of", "history_start", "current_streak_days",
+                   "is_current", "earlier_streaks", "observations", "mean_lead_return", "median_lead_return",
+                   "mean_base_return", "median_base_return", "mean_relative_return", "median_relative_return",
+                   "lead_rose_pct", "lead_beat_pct", "any_time_observations", "any_time_mean_lead_return",
+                   "any_time_mean_base_return", "any_time_mean_relative_return", "any_time_median_relative_return",
+                   "any_time_lead_rose_pct", "any_time_lead_beat_pct", "streaks_in_direction", "streaks_reaching",
+                   "reached_pct", "win_rate_pct", "coin_reached_pct"]
+
+
+def _pct(hits: pd.Series, of: pd.Series) -> pd.Series:
+    return 100.0 * hits / of.where(of > 0)
+
+
+def outcome_summary(streak_rows: pd.DataFrame, outcome_rows: pd.DataFrame, as_of, p: dict) -> pd.DataFrame:
+    """One row per pair, direction, minimum streak length (outcome_min_streak up to the
+    longest) and horizon (rules of the streak_outcome_summary mart): what followed the earlier
+    completed streaks at least that long, the same over every session ("any time"), and how
+    rare such a streak is in the pair's history and for a coin with its daily win rate."""
+    days = _numbered(streak_rows, as_of)
+    decided = days[days["streak_days"].notna()]
+    pairs = days.groupby("pair_id").agg(as_of=("date", "max"), history_start=("history_start", "first"),
+                                        lead_wins=("spread", lambda s: int((s > 0).sum())),
+                                        base_wins=("spread", lambda s: int((s < 0).sum())))
+    pairs["current_streak_days"] = decided.groupby("pair_id")["streak_days"].last()
+    runs = _streak_runs(days)
+
+    # every (pair, direction, min_length) from outcome_min_streak up to the longest streak
+    longest = runs.groupby(["pair_id", "direction"])["length"].max().reset_index()
+    longest["min_length"] = [list(range(int(p["outcome_min_streak"]), n + 1)) for n in longest["length"]]
+    lengths = longest.drop(columns="length").explode("min_length").dropna().astype({"min_length": "int64"})
+    rarity = lengths.merge(runs[["pair_id", "direction", "length"]], on=["pair_id", "direction"])
+    rarity = (rarity.assign(reaching=rarity["length"] >= rarity["min_length"])
+              .groupby(["pair_id", "direction", "min_length"])
+              .agg(streaks_in_direction=("length", "size"), streaks_reaching=("reaching", "sum")).reset_index())
+
+    done = outcome_rows[outcome_rows["streak_end"] <= pd.Timestamp(as_of)]
+    per_horizon = pd.concat([done[["pair_id", "direction", "length"]].assign(
+        horizon=h, lead_return=done[f"lead_return_{h}d"], base_return=done[f"base_return_{h}d"])
+        for h in HORIZONS])
+    per_horizon["relative"] = per_horizon["lead_return"] - per_horizon["base_return"]
+    per_horizon["rose"] = per_horizon["lead_return"] > 0
+    per_horizon["beat"] = per_horizon["lead_return"] > per_horizon["base_return"]
+    matched = lengths.merge(per_horizon, on=["pair_id", "direction"])
+    matched = matched[matched["length"] >= matched["min_length"]]
+    earlier = matched.groupby(["pair_id", "direction", "min_length", "horizon"]).agg(
+        earlier_streaks=("length", "size"), observations=("lead_return", "count"),
+        mean_lead_return=("lead_return", "mean"), median_lead_return=("lead_return", "median"),
+        mean_base_return=("base_return", "mean"), median_base_return=("base_return", "median"),
+        mean_relative_return=("relative", "mean"), median_relative_return=("relative", "median"),
+        rose=("rose", "sum"), beat=("beat", "sum")).reset_index()
+    earlier["lead_rose_pct"] = _pct(earlier.pop("rose"), earlier["observations"])
+    earlier["lead_beat_pct"] = _pct(earlier.pop("beat"), earlier["observations"])
+
+    # any time: from every session's close, the return over each horizon once elapsed
+    closes = days[["pair_id", "n", "lead_close", "base_close"]]
+    forward = pd.concat([closes.merge(closes.assign(n=closes["n"] - h), on=["pair_id", "n"], suffixes=("", "_f"))
+                         .assign(horizon=h) for h in HORIZONS])
+    forward["lead_return"] = forward["lead_close_f"] / forward["lead_close"] - 1
+    forward["base_return"] = forward["base_close_f"] / forward["base_close"] - 1
+    forward["relative"] = forward["lead_return"] - forward["base_return"]
+    forward["rose"] = forward["lead_return"] > 0
+    forward["beat"] = forward["lead_return"] > forward["base_return"]
+    any_time = forward.groupby(["pair_id", "horizon"]).agg(
+        any_time_observations=("n", "size"), any_time_mean_lead_return=("lead_return", "mean"),
+        any_time_mean_base_return=("base_return", "mean"), any_time_mean_relative_return=("relative", "mean"),
+        any_time_median_relative_return=("relative", "median"), rose=("rose", "sum"), beat=("beat", "sum")).reset_index()
+    any_time["any_time_lead_rose_pct"] = 100.0 * any_time.pop("rose") / any_time["any_time_observations"]
+    any_time["any_time_lead_beat_pct"] = 100.0 * any_time.pop("beat") / any_time["any_time_observations"]
+
+    out = (lengths.merge(pd.DataFrame({"horizon": HORIZONS}), how="cross")
+           .merge(pairs.reset_index(), on="pair_id")
+           .merge(rarity, on=["pair_id", "direction", "min_length"])
+           .merge(earlier, on=["pair_id", "direction", "min_length", "horizon"], how="left")
+           .merge(any_time, on=["pair_id", "horizon"], how="left"))
+    current = out["current_streak_days"]
+    out["is_current"] = (out["direction"] == np.where(current > 0, "ahead", "behind")) & (out["min_length"] == current.abs())
+    for col in ("earlier_streaks", "observations", "any_time_observations"):
+        out[col] = out[col].fillna(0).astype("int64")
+    out["reached_pct"] = 100.0 * out["streaks_reaching"] / out["streaks_in_direction"]
+    wins = np.where(out["direction"] == "ahead", out["lead_wins"], out["base_wins"])
+    out["win_rate_pct"] = _pct(pd.Series(wins, index=out.index), out["lead_wins"] + out["base_wins"])
+    out["coin_reached_pct"] = 100.0 * (out["win_rate_pct"] / 100.0) ** (out["min_length"] - 1)
+    return out[SUMMARY_COLUMNS].sort_values(["pair_id", "direction", "min_length", "horizon"]).reset_index(drop=True)
