@@ -358,10 +358,9 @@ def render(meta: dict, sizes: list[dict], e2e: dict | None, summary: dict, scali
             row("  RSS before it (imports + input frames)", lambda s: fmt_mib(s["memory"]["pandas_reference"]["rss_with_frames_mib"])),
             *[row(f"  {mart}: SQL / pandas / polars", lambda s, m=mart: _per_mart_cell(s, m))
               for mart in ("relative_strength_streaks", "cooling_breakouts", "market_breadth", "valuation_gap",
-                           "quality_leaders")],
-            row("pandas = SQL, streaks / breakouts / breadth / valuation / quality",
-                lambda s: _agreement_cell(s["agreement"])),
-            row("polars = SQL, streaks / breakouts / breadth / valuation / quality",
+                           "quality_leaders", "streak_outcomes", "streak_outcome_summary")],
+            row("pandas = SQL, each mart above", lambda s: _agreement_cell(s["agreement"])),
+            row("polars = SQL, each mart above",
                 lambda s: _agreement_cell(s.get("polars_agreement"))),
         ]
         lines += ["## Figures by size", "", markdown_table(header, rows), ""]

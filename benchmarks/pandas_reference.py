@@ -1,14 +1,16 @@
-"""The pandas reference: the streak, breakout, breadth, valuation-gap and quality-leader marts as
-a user would write them in a notebook, plainly (groupby / shift / rolling / merge / merge_asof), with no
-attempt at being clever.
+"""The pandas reference: seven of the ten marts (streaks, breakouts, breadth, valuation gap,
+quality leaders, streak outcomes and their summary) as a user would write them in a notebook,
+plainly (groupby / shift / rolling / merge / merge_asof), with no attempt at being clever.
 
 It reproduces the rules of ``marts.relative_strength_streaks``, ``marts.cooling_breakouts``,
-``marts.market_breadth``, ``marts.valuation_gap`` and ``marts.quality_leaders`` (see the headers of sql/marts/*.sql and
-docs/marts.md) so the benchmark can (a) time the same questions answered in pandas on the
-same data in the same process and (b) check that both give the same answers. Like a notebook,
-the streaks and breakouts compute their rolling windows over each ticker's whole history and
-filter afterwards; the breadth keeps only the sessions its history rule can read (the SQL
-reads only the rows its windows need).
+``marts.market_breadth``, ``marts.valuation_gap``, ``marts.quality_leaders``,
+``marts.streak_outcomes`` and ``marts.streak_outcome_summary`` (see the headers of
+sql/marts/*.sql and docs/marts.md) so the benchmark can (a) time the same questions answered
+in pandas on the same data in the same process and (b) check that both give the same answers.
+Like a notebook, the streaks and breakouts compute their rolling windows over each ticker's
+whole history and filter afterwards; the breadth keeps only the sessions its history rule can
+read (the SQL reads only the rows its windows need). The streak outcomes and their summary
+read the reference's own streaks, as the SQL reads the streak mart.
 
 Inputs are the staging views as DataFrames (``SELECT * FROM staging.stg_prices`` etc.):
 ``prices`` [ticker, date, close, adj_close, volume], ``pairs`` [pair_id, lead, base, label],
@@ -196,12 +198,15 @@ def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, atten
         as_of, p: dict, fundamentals: pd.DataFrame | None = None, timings: dict | None = None) -> tuple:
     """Every mart this reference covers, as the benchmark times them, in REFERENCE_MARTS order:
     (streaks, breakouts) and, given `fundamentals` (and `universe` with its segments), then
-    (market_breadth, valuation_gap, quality_leaders). `timings`, when given, gets each mart's seconds."""
+    (market_breadth, valuation_gap, quality_leaders, streak_outcomes, streak_outcome_summary). `timings`, when given, gets each mart's seconds."""
     jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
     if fundamentals is not None:
         jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
                  lambda: valuation(universe, fundamentals, as_of, p),
-                 lambda: quality(prices, universe, fundamentals, as_of, p)]
+                 lambda: quality(prices, universe, fundamentals, as_of, p),
+                 # as the SQL reads the streak mart, these read the reference's own streaks
+                 lambda: outcomes(out[0], as_of, p),
+                 lambda: outcome_summary(out[0], out[5], as_of, p)]
     out = []
     for mart, job in zip(REFERENCE_MARTS, jobs):
         started = time.perf_counter()
@@ -214,12 +219,13 @@ def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, atten
 # the marts both references reproduce, in run()'s order; the others are not reproduced
 # (BENCHMARKS.md, "What is measured", says why)
 REFERENCE_MARTS = ("relative_strength_streaks", "cooling_breakouts", "market_breadth", "valuation_gap",
-                   "quality_leaders")
+                   "quality_leaders", "streak_outcomes", "streak_outcome_summary")
 # marts that keep earlier as-of days (@history as_of): a reference computes the as-of day only
 ONE_DAY_MARTS = ("cooling_breakouts", "quality_leaders")
 MART_KEYS = {"relative_strength_streaks": ["pair_id", "date"], "cooling_breakouts": ["ticker", "as_of"],
              "market_breadth": ["as_of", "segment"], "valuation_gap": ["as_of", "segment"],
-             "quality_leaders": ["as_of", "ticker"]}
+             "quality_leaders": ["as_of", "ticker"], "streak_outcomes": ["pair_id", "streak_end"],
+             "streak_outcome_summary": ["pair_id", "direction", "min_length", "horizon"]}
 
 
 def _kind(series: pd.Series) -> str:
@@ -237,7 +243,8 @@ def compare_frames(sql: pd.DataFrame, ref: pd.DataFrame, key: list[str], rtol: f
     def norm(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()
         for c in out.columns:
-            if "date" in c or c in ("as_of", "streak_start", "prior_comparable_end", "history_start"):
+            if "date" in c or c in ("as_of", "streak_start", "streak_end", "broke_on", "prior_comparable_end",
+                                    "history_start"):
                 out[c] = pd.to_datetime(out[c]).dt.normalize()
         return out
 

@@ -1,7 +1,7 @@
-"""The polars reference: the streak, breakout, breadth, valuation-gap and quality-leader marts
-as a polars user would write them (lazy frames, window expressions with ``over``,
-``rolling_*``, ``rank``, joins, ``join_asof``), to compare the SQL with what a user might pick
-instead of pandas.
+"""The polars reference: the seven marts of the pandas reference (streaks, breakouts, breadth,
+valuation gap, quality leaders, streak outcomes and their summary) as a polars user would
+write them (lazy frames, window expressions with ``over``, ``rolling_*``, ``rank``, joins,
+``join_asof``), to compare the SQL with what a user might pick instead of pandas.
 
 It reproduces the rules of the marts in ``pandas_reference.REFERENCE_MARTS`` (headers of
 sql/marts/*.sql, docs/marts.md) column for column, like ``benchmarks/pandas_reference.py``,
@@ -23,8 +23,9 @@ import time
 
 import polars as pl
 
-from benchmarks.pandas_reference import (BREADTH_COLUMNS, BREAKOUT_COLUMNS, QUALITY_COLUMNS, QUALITY_WEIGHTS,
-                                         REFERENCE_MARTS, RETURN_SESSIONS, STREAK_COLUMNS, VALUATION_COLUMNS)
+from benchmarks.pandas_reference import (BREADTH_COLUMNS, BREAKOUT_COLUMNS, HORIZONS, OUTCOME_COLUMNS,
+                                         QUALITY_COLUMNS, QUALITY_WEIGHTS, REFERENCE_MARTS, RETURN_SESSIONS,
+                                         STREAK_COLUMNS, SUMMARY_COLUMNS, VALUATION_COLUMNS)
 
 _SCORE = 1_000_000  # (days, end date) packed in one integer: the larger days, then the later end
 
@@ -175,12 +176,15 @@ def run(prices: pl.DataFrame, pairs: pl.DataFrame, universe: pl.DataFrame, atten
         as_of, p: dict, fundamentals: pl.DataFrame | None = None, timings: dict | None = None) -> tuple:
     """Every mart this reference covers, as the benchmark times them, in REFERENCE_MARTS order
     (as pandas_reference.run): (streaks, breakouts) and, given `fundamentals`, then
-    (market_breadth, valuation_gap, quality_leaders). `timings`, when given, gets each mart's seconds."""
+    (market_breadth, valuation_gap, quality_leaders, streak_outcomes, streak_outcome_summary). `timings`, when given, gets each mart's seconds."""
     jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
     if fundamentals is not None:
         jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
                  lambda: valuation(universe, fundamentals, as_of, p),
-                 lambda: quality(prices, universe, fundamentals, as_of, p)]
+                 lambda: quality(prices, universe, fundamentals, as_of, p),
+                 # as the SQL reads the streak mart, these read the reference's own streaks
+                 lambda: outcomes(out[0], as_of, p),
+                 lambda: outcome_summary(out[0], out[5], as_of, p)]
     out = []
     for mart, job in zip(REFERENCE_MARTS, jobs):
         started = time.perf_counter()
@@ -421,3 +425,112 @@ def quality(prices: pl.DataFrame, universe: pl.DataFrame, fundamentals: pl.DataF
             .sort(["quality_score", "ticker"], descending=[True, False])
             .with_columns(rank=pl.int_range(1, pl.len() + 1))
             .select(QUALITY_COLUMNS).collect())
+
+
+# --------------------------------------------------------------------------- streak outcomes
+
+def _numbered(streak_rows: pl.DataFrame, as_of) -> pl.LazyFrame:
+    return (streak_rows.lazy().with_columns(pl.col("date", "streak_start", "history_start").cast(pl.Date))
+            .filter(pl.col("date") <= _date(as_of)).sort("pair_id", "date")
+            .with_columns(n=pl.int_range(1, pl.len() + 1).over("pair_id")))
+
+
+def _streak_runs(days: pl.LazyFrame) -> pl.LazyFrame:
+    """Every streak (completed or running): one per pair and start, with its direction, signed
+    days, length and first session at that length."""
+    length = pl.col("streak_days").abs().max()
+    return (days.filter(pl.col("streak_days").is_not_null())
+            .group_by("pair_id", "streak_start")
+            .agg(pl.col("lead", "base", "label", "history_start").first(),
+                 sign=pl.col("streak_days").first().sign(),
+                 length=length.cast(pl.Int64),
+                 streak_end=pl.col("date").filter(pl.col("streak_days").abs() == length).min())
+            .with_columns(streak_days=(pl.col("sign") * pl.col("length")).cast(pl.Int64),
+                          direction=pl.when(pl.col("sign") > 0).then(pl.lit("ahead")).otherwise(pl.lit("behind")))
+            .sort("pair_id", "streak_start"))
+
+
+def outcomes(streak_rows: pl.DataFrame, as_of, p: dict) -> pl.DataFrame:
+    """One row per completed streak of at least outcome_min_streak sessions (rules of the
+    streak_outcomes mart; see pandas_reference.outcomes). Reads `streaks()` output."""
+    days = _numbered(streak_rows, as_of).collect().lazy()
+    closes = days.select("pair_id", "date", "n", "lead_close", "base_close")
+    out = (_streak_runs(days)
+           .with_columns(broke_on=pl.col("streak_start").shift(-1).over("pair_id"),
+                         from_history_start=pl.col("streak_start") == pl.col("streak_start").min().over("pair_id"))
+           .filter(pl.col("length") >= int(p["outcome_min_streak"]))
+           .join(closes.rename({"date": "broke_on", "n": "broke_n", "lead_close": "lead_origin",
+                                "base_close": "base_origin"}), on=["pair_id", "broke_on"]))
+    for h in HORIZONS:
+        later = closes.select("pair_id", broke_n=pl.col("n") - h, lead_h="lead_close", base_h="base_close")
+        out = (out.join(later, on=["pair_id", "broke_n"], how="left")
+               .with_columns(**{f"lead_return_{h}d": pl.col("lead_h") / pl.col("lead_origin") - 1,
+                                f"base_return_{h}d": pl.col("base_h") / pl.col("base_origin") - 1})
+               .with_columns(**{f"relative_return_{h}d": pl.col(f"lead_return_{h}d") - pl.col(f"base_return_{h}d")})
+               .drop("lead_h", "base_h"))
+    return out.select(OUTCOME_COLUMNS).sort("pair_id", "streak_end").collect()
+
+
+def outcome_summary(streak_rows: pl.DataFrame, outcome_rows: pl.DataFrame, as_of, p: dict) -> pl.DataFrame:
+    """One row per pair, direction, minimum streak length and horizon (rules of the
+    streak_outcome_summary mart; see pandas_reference.outcome_summary)."""
+    days = _numbered(streak_rows, as_of).collect().lazy()
+    pairs = days.group_by("pair_id").agg(
+        as_of=pl.col("date").max(), history_start=pl.col("history_start").first(),
+        current_streak_days=pl.col("streak_days").drop_nulls().last(),
+        lead_wins=(pl.col("spread") > 0).sum(), base_wins=(pl.col("spread") < 0).sum())
+    runs = _streak_runs(days).collect().lazy()
+    lengths = (runs.group_by("pair_id", "direction")
+               .agg(min_length=pl.int_ranges(int(p["outcome_min_streak"]), pl.col("length").max() + 1).first())
+               .explode("min_length").drop_nulls("min_length")
+               .collect().lazy())
+    reaching = pl.col("length") >= pl.col("min_length")
+    rarity = (lengths.join(runs.select("pair_id", "direction", "length"), on=["pair_id", "direction"])
+              .group_by("pair_id", "direction", "min_length")
+              .agg(streaks_in_direction=pl.len().cast(pl.Int64), streaks_reaching=reaching.sum().cast(pl.Int64)))
+
+    def pct(hits: pl.Expr, of: pl.Expr) -> pl.Expr:
+        return pl.when(of > 0).then(100.0 * hits / of)
+
+    lead, base = pl.col("lead_return"), pl.col("base_return")
+    relative = lead - base
+    done = outcome_rows.lazy().filter(pl.col("streak_end").cast(pl.Date) <= _date(as_of))
+    per_horizon = pl.concat([done.select("pair_id", "direction", "length", horizon=pl.lit(h, dtype=pl.Int32),
+                                         lead_return=f"lead_return_{h}d", base_return=f"base_return_{h}d")
+                             for h in HORIZONS])
+    earlier = (lengths.join(per_horizon, on=["pair_id", "direction"]).filter(reaching)
+               .group_by("pair_id", "direction", "min_length", "horizon")
+               .agg(earlier_streaks=pl.len().cast(pl.Int64), observations=lead.count().cast(pl.Int64),
+                    mean_lead_return=lead.mean(), median_lead_return=lead.median(),
+                    mean_base_return=base.mean(), median_base_return=base.median(),
+                    mean_relative_return=relative.mean(), median_relative_return=relative.median(),
+                    lead_rose_pct=pct((lead > 0).sum(), lead.count()),
+                    lead_beat_pct=pct((lead > base).sum(), lead.count())))
+    # any time: from every session's close, the return over each horizon once elapsed
+    closes = days.select("pair_id", "n", "lead_close", "base_close")
+    forward = pl.concat([closes.join(closes.select("pair_id", n=pl.col("n") - h, lead_f="lead_close",
+                                                   base_f="base_close"), on=["pair_id", "n"])
+                         .select("pair_id", horizon=pl.lit(h, dtype=pl.Int32),
+                                 lead_return=pl.col("lead_f") / pl.col("lead_close") - 1,
+                                 base_return=pl.col("base_f") / pl.col("base_close") - 1)
+                         for h in HORIZONS])
+    any_time = (forward.group_by("pair_id", "horizon")
+                .agg(any_time_observations=pl.len().cast(pl.Int64), any_time_mean_lead_return=lead.mean(),
+                     any_time_mean_base_return=base.mean(), any_time_mean_relative_return=relative.mean(),
+                     any_time_median_relative_return=relative.median(),
+                     any_time_lead_rose_pct=100.0 * (lead > 0).sum() / pl.len(),
+                     any_time_lead_beat_pct=100.0 * (lead > base).sum() / pl.len()))
+    current = pl.col("current_streak_days")
+    wins = pl.when(pl.col("direction") == "ahead").then(pl.col("lead_wins")).otherwise(pl.col("base_wins"))
+    return (lengths.join(pl.LazyFrame({"horizon": list(HORIZONS)}, schema={"horizon": pl.Int32}), how="cross")
+            .join(pairs, on="pair_id")
+            .join(rarity, on=["pair_id", "direction", "min_length"])
+            .join(earlier, on=["pair_id", "direction", "min_length", "horizon"], how="left")
+            .join(any_time, on=["pair_id", "horizon"], how="left")
+            .with_columns(pl.col("earlier_streaks", "observations", "any_time_observations").fill_null(0),
+                          is_current=(pl.col("direction") == pl.when(current > 0).then(pl.lit("ahead"))
+                                      .otherwise(pl.lit("behind"))) & (pl.col("min_length") == current.abs()),
+                          reached_pct=100.0 * pl.col("streaks_reaching") / pl.col("streaks_in_direction"),
+                          win_rate_pct=pct(wins, pl.col("lead_wins") + pl.col("base_wins")))
+            .with_columns(coin_reached_pct=100.0 * (pl.col("win_rate_pct") / 100.0).pow(pl.col("min_length") - 1))
+            .select(SUMMARY_COLUMNS).sort("pair_id", "direction", "min_length", "horizon").collect())

@@ -49,7 +49,8 @@ DATED = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates"
 PAIR_MARTS = {"marts.relative_strength_streaks", "marts.cooling_breakouts"}
 # the marts the pandas and polars references reproduce (pandas_reference.REFERENCE_MARTS)
 REFERENCE_MARTS = {"marts.relative_strength_streaks", "marts.cooling_breakouts", "marts.market_breadth",
-                   "marts.valuation_gap", "marts.quality_leaders"}
+                   "marts.valuation_gap", "marts.quality_leaders", "marts.streak_outcomes",
+                   "marts.streak_outcome_summary"}
 
 
 # --------------------------------------------------------------------------- data

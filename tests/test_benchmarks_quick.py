@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_reference_agrees_with_the_marts(con):
-    """Every column of the streaks, breakouts, breadth, valuation gap and quality leaders, on one
-    sample market."""
+    """Every column of every mart the references cover (seven of ten), on one sample market."""
     data = synth(40, 3, pd.Timestamp("2026-05-08").date())
     for name, frame in data.frames.items():
         load(con, name, frame)
@@ -31,13 +30,14 @@ def test_reference_agrees_with_the_marts(con):
     frames = {name: con.execute(sql).df() for name, sql in REFERENCE_INPUTS.items()}
     prices, pairs, universe, attention = (frames[k] for k in ("prices", "pairs", "universe", "attention"))
     timings: dict = {}
-    streaks, breakouts, breadth, valuation, quality = pandas_reference.run(
+    streaks, breakouts, breadth, valuation, quality, outcomes, summary = pandas_reference.run(
         prices, pairs, universe, attention, as_of, params_mod.resolve({}), frames["fundamentals"], timings)
     assert set(timings) == set(pandas_reference.REFERENCE_MARTS)
     sql = {m: con.execute(f"SELECT * FROM marts.{m}").df() for m in pandas_reference.REFERENCE_MARTS}
     sql_streaks, sql_breakouts = sql["relative_strength_streaks"], sql["cooling_breakouts"]
     more = {"market_breadth": (sql["market_breadth"], breadth), "valuation_gap": (sql["valuation_gap"], valuation),
-            "quality_leaders": (sql["quality_leaders"], quality)}
+            "quality_leaders": (sql["quality_leaders"], quality), "streak_outcomes": (sql["streak_outcomes"], outcomes),
+            "streak_outcome_summary": (sql["streak_outcome_summary"], summary)}
 
     found = pandas_reference.compare(sql_streaks, streaks, sql_breakouts, breakouts, more)
     assert all(found["marts_agree"].values()), found["examples"]
@@ -47,7 +47,8 @@ def test_reference_agrees_with_the_marts(con):
     assert found["detail"]["relative_strength_streaks"]["rows_one_side"] == 0
     assert found["rows"]["market_breadth"] == len(sql["market_breadth"]) > 0
     assert found["rows"]["valuation_gap"] == len(sql["valuation_gap"]) > 0
-    assert found["rows"]["quality_leaders"] == len(sql["quality_leaders"]) > 0
+    for mart in ("quality_leaders", "streak_outcomes", "streak_outcome_summary"):
+        assert found["rows"][mart] == len(sql[mart]) > 0, mart
     # the sample market has signals of every kind and loss-makers for the comparison to check
     assert set(breadth["breadth_signal"].dropna()) == {"broadening", "narrowing", "mixed"}
     assert valuation["loss_makers"].sum() > 0
@@ -73,10 +74,9 @@ def test_reference_agrees_with_the_marts(con):
         pl_frames["prices"], pl_frames["pairs"], pl_frames["universe"], pl_frames["attention"], as_of,
         params_mod.resolve({}), pl_frames["fundamentals"])]
     found = pandas_reference.compare(sql_streaks, pl_out[0], sql_breakouts, pl_out[1],
-                                     {"market_breadth": (sql["market_breadth"], pl_out[2]),
-                                      "valuation_gap": (sql["valuation_gap"], pl_out[3]),
-                                      "quality_leaders": (sql["quality_leaders"], pl_out[4])})
-    assert all(found["marts_agree"].values()) and len(found["marts_agree"]) == 5, found["examples"]
+                                     {m: (sql[m], pl_out[i]) for i, m in enumerate(pandas_reference.REFERENCE_MARTS)
+                                      if i >= 2})
+    assert all(found["marts_agree"].values()) and len(found["marts_agree"]) == 7, found["examples"]
     headline = streaks[(streaks["pair_id"] == "smallcap_vs_largecap")].iloc[-1]
     assert headline["streak_days"] == 7  # the planted streak, found by the reference too
     n_small, _ = split_tickers(40)
@@ -108,6 +108,8 @@ def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     assert size["agreement"]["columns_compared"]["market_breadth"] == 18
     assert size["agreement"]["columns_compared"]["valuation_gap"] == 17
     assert size["agreement"]["columns_compared"]["quality_leaders"] == 21
+    assert size["agreement"]["columns_compared"]["streak_outcomes"] == 24
+    assert size["agreement"]["columns_compared"]["streak_outcome_summary"] == 30
     # like for like: each covered mart built alone in SQL and by the reference
     assert set(size["per_mart"]) == marts
     assert all(m["sql_s"] > 0 and m["pandas_s"] > 0 for m in size["per_mart"].values())
