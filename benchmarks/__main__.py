@@ -153,7 +153,8 @@ def _agrees(found: dict | None) -> bool:
     """Every mart the reference covers agrees with the SQL (marts_agree; older results: two)."""
     if not found:
         return False
-    marts = found.get("marts_agree") or {"streaks": found.get("streaks_agree"), "breakouts": found.get("breakouts_agree")}
+    marts = found.get("marts_agree") or {"streaks": found.get("streaks_agree"),
+                                         "breakouts": found.get("breakouts_agree")}
     return all(marts.values())
 
 

@@ -198,7 +198,8 @@ def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, atten
         as_of, p: dict, fundamentals: pd.DataFrame | None = None, timings: dict | None = None) -> tuple:
     """Every mart this reference covers, as the benchmark times them, in REFERENCE_MARTS order:
     (streaks, breakouts) and, given `fundamentals` (and `universe` with its segments), then
-    (market_breadth, valuation_gap, quality_leaders, streak_outcomes, streak_outcome_summary). `timings`, when given, gets each mart's seconds."""
+    (market_breadth, valuation_gap, quality_leaders, streak_outcomes, streak_outcome_summary).
+    `timings`, when given, gets each mart's seconds."""
     jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
     if fundamentals is not None:
         jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
@@ -454,7 +455,8 @@ def valuation(universe: pd.DataFrame, fundamentals: pd.DataFrame, as_of, p: dict
     out["forward_pe_ex_negative"] = (sums["pos_cap"] / sums["pos_earn"]).where(sums["pos_earn"] > 0)
     out["earnings_yield"] = (sums["cov_earn"] / sums["cov_cap"]).where(sums["cov_cap"] > 0)
     out["unprofitable_pct"] = (100.0 * out["unprofitable_count"] / out["known"]).where(out["known"] > 0)
-    out["unprofitable_cap_pct"] = (100.0 * sums["cap_unprof"].fillna(0) / sums["cap_known"]).where(sums["cap_known"] > 0)
+    out["unprofitable_cap_pct"] = ((100.0 * sums["cap_unprof"].fillna(0) / sums["cap_known"])
+                                   .where(sums["cap_known"] > 0))
     large = out.loc[out["segment"] == "large_cap", ["as_of", "forward_pe"]]
     out = out.merge(large.rename(columns={"forward_pe": "large_cap_forward_pe"}), on="as_of", how="left")
     out["discount_pct"] = (1 - out["forward_pe"] / out["large_cap_forward_pe"]) * 100
@@ -652,7 +654,8 @@ def outcome_summary(streak_rows: pd.DataFrame, outcome_rows: pd.DataFrame, as_of
     any_time = forward.groupby(["pair_id", "horizon"]).agg(
         any_time_observations=("n", "size"), any_time_mean_lead_return=("lead_return", "mean"),
         any_time_mean_base_return=("base_return", "mean"), any_time_mean_relative_return=("relative", "mean"),
-        any_time_median_relative_return=("relative", "median"), rose=("rose", "sum"), beat=("beat", "sum")).reset_index()
+        any_time_median_relative_return=("relative", "median"), rose=("rose", "sum"),
+        beat=("beat", "sum")).reset_index()
     any_time["any_time_lead_rose_pct"] = 100.0 * any_time.pop("rose") / any_time["any_time_observations"]
     any_time["any_time_lead_beat_pct"] = 100.0 * any_time.pop("beat") / any_time["any_time_observations"]
 
@@ -662,7 +665,8 @@ def outcome_summary(streak_rows: pd.DataFrame, outcome_rows: pd.DataFrame, as_of
            .merge(earlier, on=["pair_id", "direction", "min_length", "horizon"], how="left")
            .merge(any_time, on=["pair_id", "horizon"], how="left"))
     current = out["current_streak_days"]
-    out["is_current"] = (out["direction"] == np.where(current > 0, "ahead", "behind")) & (out["min_length"] == current.abs())
+    out["is_current"] = ((out["direction"] == np.where(current > 0, "ahead", "behind"))
+                         & (out["min_length"] == current.abs()))
     for col in ("earlier_streaks", "observations", "any_time_observations"):
         out[col] = out[col].fillna(0).astype("int64")
     out["reached_pct"] = 100.0 * out["streaks_reaching"] / out["streaks_in_direction"]

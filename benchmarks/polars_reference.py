@@ -176,7 +176,8 @@ def run(prices: pl.DataFrame, pairs: pl.DataFrame, universe: pl.DataFrame, atten
         as_of, p: dict, fundamentals: pl.DataFrame | None = None, timings: dict | None = None) -> tuple:
     """Every mart this reference covers, as the benchmark times them, in REFERENCE_MARTS order
     (as pandas_reference.run): (streaks, breakouts) and, given `fundamentals`, then
-    (market_breadth, valuation_gap, quality_leaders, streak_outcomes, streak_outcome_summary). `timings`, when given, gets each mart's seconds."""
+    (market_breadth, valuation_gap, quality_leaders, streak_outcomes, streak_outcome_summary).
+    `timings`, when given, gets each mart's seconds."""
     jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
     if fundamentals is not None:
         jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
@@ -277,7 +278,8 @@ def breadth(prices: pl.DataFrame, universe: pl.DataFrame, fundamentals: pl.DataF
                 cap_weighted_members_20d=pl.col("wret_20").count().cast(pl.Int64),
                 **{f"equal_weight_return_{n}d": pl.col(f"ret_{n}").mean() for n in RETURN_SESSIONS},
                 **{f"cap_weight_return_{n}d": cap_weighted(n) for n in RETURN_SESSIONS})
-           .with_columns(**{f"breadth_spread_{n}d": pl.col(f"equal_weight_return_{n}d") - pl.col(f"cap_weight_return_{n}d")
+           .with_columns(**{f"breadth_spread_{n}d":
+                            pl.col(f"equal_weight_return_{n}d") - pl.col(f"cap_weight_return_{n}d")
                             for n in RETURN_SESSIONS})
            .collect().lazy())  # read twice: the rows and their spread `trend` sessions earlier
     before = agg.select("segment", pl.col("sb") - trend, before=pl.col("breadth_spread_20d"))

@@ -1,8 +1,8 @@
 """The pandas and polars references on hand-checkable cases. The breadth references against
-marts.market_breadth on a tiny market whose answers are worked out by hand: a member with too little history, one whose bars are
-too far apart for the 2 x L market-session rule, a stale cap and a cap taken after a
-return's start (short windows: 3/5-session averages, 4-session highs, 3 sessions shown); the
-quality leaders' mid-rank percentile."""
+marts.market_breadth on a tiny market whose answers are worked out by hand: a member with too
+little history, one whose bars are too far apart for the 2 x L market-session rule, a stale
+cap and a cap taken after a return's start (short windows: 3/5-session averages, 4-session
+highs, 3 sessions shown); the quality leaders' mid-rank percentile."""
 
 import pandas as pd
 import pytest

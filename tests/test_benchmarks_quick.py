@@ -60,7 +60,8 @@ def test_reference_agrees_with_the_marts(con):
     assert off_found["detail"]["relative_strength_streaks"]["cells_differing"] == {"spread": 1}
     off_breadth = sql["market_breadth"].copy()
     last = off_breadth.index[-1]
-    off_breadth.loc[last, "breadth_signal"] = "broadening" if off_breadth.loc[last, "breadth_signal"] == "mixed" else "mixed"
+    flipped = "broadening" if off_breadth.loc[last, "breadth_signal"] == "mixed" else "mixed"
+    off_breadth.loc[last, "breadth_signal"] = flipped
     off_found = pandas_reference.compare(sql_streaks, streaks, sql_breakouts, breakouts,
                                          {**more, "market_breadth": (off_breadth, breadth)})
     assert off_found["marts_agree"]["market_breadth"] is False
