@@ -24,6 +24,7 @@ from pathlib import Path
 
 from benchmarks import harness
 from benchmarks.harness import fmt_mib, fmt_rate, fmt_s, markdown_table
+from benchmarks.scenarios import REFERENCE_MARTS
 
 FULL_SIZES = (500, 1500, 3000)
 QUICK_SIZES = (100,)
@@ -153,17 +154,30 @@ def run_e2e(args, workdir: Path, log) -> dict:
 # --------------------------------------------------------------------------- summarising
 
 def _agrees(found: dict | None) -> bool:
-    return bool(found and found.get("streaks_agree") and found.get("breakouts_agree"))
+    """Every mart the reference covers agrees with the SQL (marts_agree; older results: two)."""
+    if not found:
+        return False
+    marts = found.get("marts_agree") or {"streaks": found.get("streaks_agree"),
+                                         "breakouts": found.get("breakouts_agree")}
+    return all(marts.values())
 
 
 def _agreement_cell(found: dict | None) -> str:
     if not found:
         return "n/a"
-    cols = found.get("columns_compared", {})
-    return (f"{'yes' if found['streaks_agree'] else 'NO'} ({found['streak_rows']:,} rows x "
-            f"{cols.get('relative_strength_streaks', '?')} cols) / "
-            f"{'yes' if found['breakouts_agree'] else 'NO'} ({found['breakouts']} names x "
-            f"{cols.get('cooling_breakouts', '?')} cols)")
+    cols, rows = found.get("columns_compared", {}), found.get("rows", {})
+    return " / ".join(f"{'yes' if ok else 'NO'} ({rows.get(mart, 0):,} rows x {cols.get(mart, '?')} cols)"
+                      for mart, ok in found.get("marts_agree", {}).items())
+
+
+def _per_mart_cell(size: dict, mart: str) -> str:
+    """One mart built alone in SQL vs each reference's function for it (medians)."""
+    row = size.get("per_mart", {}).get(mart)
+    if not row:
+        return "n/a"
+    refs = [f"{row[f'{lib}_s']:.3f} s ({row[f'{lib}_over_sql']:.2f}x)" for lib in ("pandas", "polars")
+            if f"{lib}_s" in row]
+    return " / ".join([f"{row['sql_s']:.3f} s", *refs])
 
 
 def _median(values):
@@ -264,7 +278,7 @@ def summarise(sizes: list[dict], e2e: dict | None, scaling: dict | None = None) 
             ", ".join(f"{k} {fmt_mib(v)}" for k, v in phase_peaks.items() if v))
         add(f"pandas reference / the same SQL marts ({label})", ratios.get("pandas_over_sql_same_marts"),
             TARGETS["pandas_ratio"], "ge", lambda v: f"{v:.2f}x",
-            f"marts compared: {big.get('reference_marts', 'streaks, breakouts')}; "
+            f"marts compared: {', '.join(sorted(m.removeprefix('marts.') for m in REFERENCE_MARTS))}; "
             f"pandas / all marts: {ratios['pandas_over_full_rebuild']:.2f}x")
         pol = ratios.get("polars_over_sql_same_marts")
         add(f"polars reference / the same SQL marts ({label})", pol, TARGETS["polars_ratio"], "ge",
@@ -340,13 +354,13 @@ def render(meta: dict, sizes: list[dict], e2e: dict | None, summary: dict, scali
                 f"({_phase(s, 'incremental_daily') / _phase(s, 'full_rebuild'):.0%} of rebuild)"),
             row("  ingest of the new session", lambda s: fmt_s(s["incremental_parts"]["ingest_new_session"])),
             row("  rebuild of the marts", lambda s: fmt_s(s["incremental_parts"]["rebuild_marts"])),
-            row("streak + breakout marts (SQL)", lambda s: fmt_s(_phase(s, "sql_streaks_breakouts"))),
-            row("pandas reference (same two)", lambda s: fmt_s(_phase(s, "pandas_reference"))),
+            row("SQL marts the references cover", lambda s: fmt_s(_phase(s, "sql_reference_marts"))),
+            row("pandas reference (same marts)", lambda s: fmt_s(_phase(s, "pandas_reference"))),
             row("ratio pandas / full rebuild", lambda s: f"{s['ratios']['pandas_over_full_rebuild']:.2f}x"),
-            row("ratio pandas / same two marts", lambda s: f"{s['ratios']['pandas_over_sql_same_marts']:.2f}x"),
-            row("polars reference (same two)", lambda s: fmt_s(_phase(s, "polars_reference"))
+            row("ratio pandas / same marts", lambda s: f"{s['ratios']['pandas_over_sql_same_marts']:.2f}x"),
+            row("polars reference (same marts)", lambda s: fmt_s(_phase(s, "polars_reference"))
                 if _phase(s, "polars_reference") else s.get("polars_reference", "n/a")),
-            row("ratio polars / same two marts", lambda s: f"{s['ratios']['polars_over_sql_same_marts']:.2f}x"),
+            row("ratio polars / same marts", lambda s: f"{s['ratios']['polars_over_sql_same_marts']:.2f}x"),
             row("ratio polars / full rebuild", lambda s: f"{s['ratios']['polars_over_full_rebuild']:.2f}x"),
             row("quality gate, daily run", lambda s: fmt_s(_phase(s, "gate_daily"))),
             row("  the same, right after each daily run in the loop", lambda s:
@@ -367,8 +381,12 @@ def render(meta: dict, sizes: list[dict], e2e: dict | None, summary: dict, scali
             row("peak RSS publish", lambda s: fmt_mib(_peak(s, "publish"))),
             row("peak RSS pandas reference", lambda s: fmt_mib(_peak(s, "pandas_reference"))),
             row("  RSS before it (imports + input frames)", lambda s: fmt_mib(s["memory"]["pandas_reference"]["rss_with_frames_mib"])),
-            row("pandas = SQL, streaks / breakouts", lambda s: _agreement_cell(s["agreement"])),
-            row("polars = SQL, streaks / breakouts", lambda s: _agreement_cell(s.get("polars_agreement"))),
+            *[row(f"  {mart}: SQL / pandas / polars", lambda s, m=mart: _per_mart_cell(s, m))
+              for mart in ("relative_strength_streaks", "cooling_breakouts", "market_breadth", "valuation_gap",
+                           "quality_leaders", "streak_outcomes", "streak_outcome_summary")],
+            row("pandas = SQL, each mart above", lambda s: _agreement_cell(s["agreement"])),
+            row("polars = SQL, each mart above",
+                lambda s: _agreement_cell(s.get("polars_agreement"))),
         ]
         lines += ["## Figures by size", "", markdown_table(header, rows), ""]
         lines += ["## Where the time goes (largest size)", ""]

@@ -47,6 +47,10 @@ from benchmarks.harness import Phase, measure
 DEFAULT_AS_OF = "2026-05-08"  # a Friday session; fixed so figures are reproducible
 DATED = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}
 PAIR_MARTS = {"marts.relative_strength_streaks", "marts.cooling_breakouts"}
+# the marts the pandas and polars references reproduce (pandas_reference.REFERENCE_MARTS)
+REFERENCE_MARTS = {"marts.relative_strength_streaks", "marts.cooling_breakouts", "marts.market_breadth",
+                   "marts.valuation_gap", "marts.quality_leaders", "marts.streak_outcomes",
+                   "marts.streak_outcome_summary"}
 
 
 # --------------------------------------------------------------------------- data
@@ -208,16 +212,23 @@ def publish(root: Path, run_id: str, as_of: dt.date) -> dict:
                          info={"as_of": as_of.isoformat(), "source": "sample", "published_at": "benchmark"})
 
 
+# the staging views the references start from (what a notebook user would load)
+REFERENCE_INPUTS = {
+    "prices": "SELECT ticker, date, close, adj_close, volume FROM staging.stg_prices",
+    "pairs": "SELECT * FROM staging.stg_pairs",
+    "universe": "SELECT ticker, name, asset_type, segments, sector FROM staging.stg_universe",
+    "attention": "SELECT source, ticker, date, value FROM staging.stg_attention",
+    "fundamentals": "SELECT ticker, as_of, market_cap, shares_outstanding, forward_eps, forward_pe, profitable, "
+                    "profit_margin, earnings_growth, debt_to_equity, total_cash, total_debt, sector "
+                    "FROM staging.stg_fundamentals",
+}
+
+
 def fetch_frames(path: Path) -> dict:
     """The staging views as DataFrames: what a notebook user would start from."""
     con = _connect(path)
     try:
-        return {
-            "prices": con.execute("SELECT ticker, date, close, adj_close, volume FROM staging.stg_prices").df(),
-            "pairs": con.execute("SELECT * FROM staging.stg_pairs").df(),
-            "universe": con.execute("SELECT ticker, name, asset_type FROM staging.stg_universe").df(),
-            "attention": con.execute("SELECT source, ticker, date, value FROM staging.stg_attention").df(),
-        }
+        return {name: con.execute(sql).df() for name, sql in REFERENCE_INPUTS.items()}
     finally:
         con.close()
 
@@ -230,21 +241,18 @@ def fetch_polars_frames(path: Path) -> dict | None:
         return None
     con = _connect(path)
     try:
-        return {
-            "prices": con.sql("SELECT ticker, date, close, adj_close, volume FROM staging.stg_prices").pl(),
-            "pairs": con.sql("SELECT * FROM staging.stg_pairs").pl(),
-            "universe": con.sql("SELECT ticker, name, asset_type FROM staging.stg_universe").pl(),
-            "attention": con.sql("SELECT source, ticker, date, value FROM staging.stg_attention").pl(),
-        }
+        return {name: con.sql(sql).pl() for name, sql in REFERENCE_INPUTS.items()}
     finally:
         con.close()
 
 
-def mart_frames(path: Path):
+def mart_frames(path: Path) -> dict:
+    """The SQL marts the references reproduce, by name (pandas_reference.REFERENCE_MARTS)."""
+    from benchmarks.pandas_reference import REFERENCE_MARTS as MARTS
+
     con = _connect(path)
     try:
-        return (con.execute("SELECT * FROM marts.relative_strength_streaks").df(),
-                con.execute("SELECT * FROM marts.cooling_breakouts").df())
+        return {mart: con.execute(f"SELECT * FROM marts.{mart}").df() for mart in MARTS}
     finally:
         con.close()
 
@@ -253,6 +261,21 @@ def _medians(samples: dict[str, list[float]]) -> dict[str, float]:
     import statistics
 
     return {k: round(statistics.median(v), 4) for k, v in samples.items()}
+
+
+def per_mart_ratios(per_mart: dict[str, dict[str, list[float]]]) -> dict:
+    """Like for like, per mart the references cover: the SQL mart built alone (its model's
+    time in a build of just those marts) vs each reference's function for it, medians."""
+    sql = {k.removeprefix("marts."): v for k, v in _medians(per_mart["sql"]).items() if k.startswith("marts.")}
+    out = {}
+    for mart, seconds in sql.items():
+        row = {"sql_s": seconds}
+        for lib in ("pandas", "polars"):
+            if per_mart[lib].get(mart):
+                row[f"{lib}_s"] = _medians({mart: per_mart[lib][mart]})[mart]
+                row[f"{lib}_over_sql"] = round(row[f"{lib}_s"] / seconds, 3) if seconds else None
+        out[mart] = row
+    return out
 
 
 # --------------------------------------------------------------------------- size task
@@ -439,7 +462,8 @@ def size_task(task: dict) -> dict:
     p = params_mod.resolve({})
     per_model: dict[str, list[float]] = {}
     daily = Phase("incremental_daily", rows=sum(len(f) for f in new.values()))
-    full, pair, ref = Phase("full_rebuild"), Phase("sql_streaks_breakouts"), Phase("pandas_reference")
+    full, pair, ref = Phase("full_rebuild"), Phase("sql_reference_marts"), Phase("pandas_reference")
+    per_mart: dict[str, dict[str, list[float]]] = {"sql": {}, "pandas": {}, "polars": {}}
     pol = Phase("polars_reference")
     gate_side = Phase("gate_daily_side_by_side")
     ref_out = pol_out = None
@@ -448,15 +472,17 @@ def size_task(task: dict) -> dict:
         order = [(daily, one_daily), (full, lambda: one_rebuild(per_model=per_model))]
         if i % 2:
             order.reverse()
-        order += [(pair, lambda: one_rebuild(only=PAIR_MARTS)),
+        order += [(pair, lambda: one_rebuild(only=REFERENCE_MARTS, per_model=per_mart["sql"])),
                   (ref, lambda: pandas_reference.run(frames["prices"], frames["pairs"], frames["universe"],
-                                                     frames["attention"], new_day, p))]
+                                                     frames["attention"], new_day, p, frames["fundamentals"],
+                                                     per_mart["pandas"]))]
         if pl_frames is not None:
             from benchmarks import polars_reference
 
             order.append((pol, lambda: polars_reference.run(pl_frames["prices"], pl_frames["pairs"],
                                                             pl_frames["universe"], pl_frames["attention"],
-                                                            new_day, p)))
+                                                            new_day, p, pl_frames["fundamentals"],
+                                                            per_mart["polars"])))
         for phase, fn in order:
             if phase is daily:
                 inc_setup()  # the stored state before the new session (untimed copy)
@@ -490,8 +516,15 @@ def size_task(task: dict) -> dict:
     result["rebuild_per_model"] = _medians(per_model)
 
     # ---- do the marts and the reference agree?
-    sql_streaks, sql_breakouts = mart_frames(inc)
-    result["agreement"] = pandas_reference.compare(sql_streaks, ref_out[0], sql_breakouts, ref_out[1])
+    sql = mart_frames(inc)
+    marts = pandas_reference.REFERENCE_MARTS
+
+    def agreement(out):
+        return pandas_reference.compare(sql[marts[0]], out[0], sql[marts[1]], out[1],
+                                        {m: (sql[m], out[i]) for i, m in enumerate(marts) if i >= 2})
+
+    result["agreement"] = agreement(ref_out)
+    result["per_mart"] = per_mart_ratios(per_mart)
     result["ratios"] = {
         "pandas_over_full_rebuild": round(ref.median / full.median, 3),
         "pandas_over_sql_same_marts": round(ref.median / pair.median, 3),
@@ -499,8 +532,7 @@ def size_task(task: dict) -> dict:
         "gate_daily_over_full_rebuild": round(gate_side.median / full.median, 3),
     }
     if pol_out is not None:
-        result["polars_agreement"] = pandas_reference.compare(sql_streaks, pol_out[0].to_pandas(),
-                                                              sql_breakouts, pol_out[1].to_pandas())
+        result["polars_agreement"] = agreement([f.to_pandas() for f in pol_out])
         result["ratios"]["polars_over_full_rebuild"] = round(pol.median / full.median, 3)
         result["ratios"]["polars_over_sql_same_marts"] = round(pol.median / pair.median, 3)
     del frames, ref_out, pl_frames, pol_out
@@ -653,7 +685,7 @@ def memory_task(task: dict) -> dict:
         out["rss_with_frames_mib"] = round(harness.rss_mib(), 1)
         started = time.perf_counter()
         pandas_reference.run(frames["prices"], frames["pairs"], frames["universe"], frames["attention"],
-                             new_day, params_mod.resolve({}))
+                             new_day, params_mod.resolve({}), frames["fundamentals"])
     out["seconds"] = round(time.perf_counter() - started, 3)
     shutil.rmtree(scratch, ignore_errors=True)
     return out

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import pandas_reference
-from benchmarks.scenarios import split_tickers, synth
+from benchmarks.scenarios import REFERENCE_INPUTS, split_tickers, synth
 from scout_pipeline import params as params_mod
 from scout_pipeline.build import build_all
 from scout_pipeline.sources.sample import planted_breakouts
@@ -21,42 +21,63 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_reference_agrees_with_the_marts(con):
-    """Streak days for every pair and the breakout names/dates/status, on one sample market."""
+    """Every column of every mart the references cover (seven of ten), on one sample market."""
     data = synth(40, 3, pd.Timestamp("2026-05-08").date())
     for name, frame in data.frames.items():
         load(con, name, frame)
     as_of = pd.Timestamp("2026-05-08").date()
     build_all(con, run_params(as_of))
-    prices = con.execute("SELECT ticker, date, close, adj_close, volume FROM staging.stg_prices").df()
-    pairs = con.execute("SELECT * FROM staging.stg_pairs").df()
-    universe = con.execute("SELECT ticker, name, asset_type FROM staging.stg_universe").df()
-    attention = con.execute("SELECT source, ticker, date, value FROM staging.stg_attention").df()
-    streaks, breakouts = pandas_reference.run(prices, pairs, universe, attention, as_of, params_mod.resolve({}))
-    sql_streaks = con.execute("SELECT * FROM marts.relative_strength_streaks").df()
-    sql_breakouts = con.execute("SELECT * FROM marts.cooling_breakouts").df()
+    frames = {name: con.execute(sql).df() for name, sql in REFERENCE_INPUTS.items()}
+    prices, pairs, universe, attention = (frames[k] for k in ("prices", "pairs", "universe", "attention"))
+    timings: dict = {}
+    streaks, breakouts, breadth, valuation, quality, outcomes, summary = pandas_reference.run(
+        prices, pairs, universe, attention, as_of, params_mod.resolve({}), frames["fundamentals"], timings)
+    assert set(timings) == set(pandas_reference.REFERENCE_MARTS)
+    sql = {m: con.execute(f"SELECT * FROM marts.{m}").df() for m in pandas_reference.REFERENCE_MARTS}
+    sql_streaks, sql_breakouts = sql["relative_strength_streaks"], sql["cooling_breakouts"]
+    more = {"market_breadth": (sql["market_breadth"], breadth), "valuation_gap": (sql["valuation_gap"], valuation),
+            "quality_leaders": (sql["quality_leaders"], quality), "streak_outcomes": (sql["streak_outcomes"], outcomes),
+            "streak_outcome_summary": (sql["streak_outcome_summary"], summary)}
 
-    found = pandas_reference.compare(sql_streaks, streaks, sql_breakouts, breakouts)
-    assert found["streaks_agree"] and found["breakouts_agree"], found["examples"]
-    # every column of both marts, not a few
-    assert found["columns_compared"] == {"relative_strength_streaks": sql_streaks.shape[1],
-                                         "cooling_breakouts": sql_breakouts.shape[1]}
+    found = pandas_reference.compare(sql_streaks, streaks, sql_breakouts, breakouts, more)
+    assert all(found["marts_agree"].values()), found["examples"]
+    assert set(found["marts_agree"]) == set(pandas_reference.REFERENCE_MARTS)
+    # every column of every mart, not a few
+    assert found["columns_compared"] == {m: frame.shape[1] for m, frame in sql.items()}
     assert found["detail"]["relative_strength_streaks"]["rows_one_side"] == 0
+    assert found["rows"]["market_breadth"] == len(sql["market_breadth"]) > 0
+    assert found["rows"]["valuation_gap"] == len(sql["valuation_gap"]) > 0
+    for mart in ("quality_leaders", "streak_outcomes", "streak_outcome_summary"):
+        assert found["rows"][mart] == len(sql[mart]) > 0, mart
+    # the sample market has signals of every kind and loss-makers for the comparison to check
+    assert set(breadth["breadth_signal"].dropna()) == {"broadening", "narrowing", "mixed"}
+    assert valuation["loss_makers"].sum() > 0
     # one cell off in any column is a disagreement, named by its column
     off = sql_streaks.copy()
     off.loc[off.index[-1], "spread"] += 1e-6
-    off_found = pandas_reference.compare(off, streaks, sql_breakouts, breakouts)
+    off_found = pandas_reference.compare(off, streaks, sql_breakouts, breakouts, more)
     assert not off_found["streaks_agree"]
     assert off_found["detail"]["relative_strength_streaks"]["cells_differing"] == {"spread": 1}
+    off_breadth = sql["market_breadth"].copy()
+    last = off_breadth.index[-1]
+    flipped = "broadening" if off_breadth.loc[last, "breadth_signal"] == "mixed" else "mixed"
+    off_breadth.loc[last, "breadth_signal"] = flipped
+    off_found = pandas_reference.compare(sql_streaks, streaks, sql_breakouts, breakouts,
+                                         {**more, "market_breadth": (off_breadth, breadth)})
+    assert off_found["marts_agree"]["market_breadth"] is False
+    assert off_found["detail"]["market_breadth"]["cells_differing"] == {"breadth_signal": 1}
 
     polars = pytest.importorskip("polars")  # the optional `bench` extra
     from benchmarks import polars_reference
 
-    frames = {k: polars.from_pandas(v) for k, v in
-              {"prices": prices, "pairs": pairs, "universe": universe, "attention": attention}.items()}
-    pl_streaks, pl_breakouts = polars_reference.run(frames["prices"], frames["pairs"], frames["universe"],
-                                                    frames["attention"], as_of, params_mod.resolve({}))
-    found = pandas_reference.compare(sql_streaks, pl_streaks.to_pandas(), sql_breakouts, pl_breakouts.to_pandas())
-    assert found["streaks_agree"] and found["breakouts_agree"], found["examples"]
+    pl_frames = {k: polars.from_pandas(v) for k, v in frames.items()}
+    pl_out = [f.to_pandas() for f in polars_reference.run(
+        pl_frames["prices"], pl_frames["pairs"], pl_frames["universe"], pl_frames["attention"], as_of,
+        params_mod.resolve({}), pl_frames["fundamentals"])]
+    found = pandas_reference.compare(sql_streaks, pl_out[0], sql_breakouts, pl_out[1],
+                                     {m: (sql[m], pl_out[i]) for i, m in enumerate(pandas_reference.REFERENCE_MARTS)
+                                      if i >= 2})
+    assert all(found["marts_agree"].values()) and len(found["marts_agree"]) == 7, found["examples"]
     headline = streaks[(streaks["pair_id"] == "smallcap_vs_largecap")].iloc[-1]
     assert headline["streak_days"] == 7  # the planted streak, found by the reference too
     n_small, _ = split_tickers(40)
@@ -82,11 +103,22 @@ def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     results = json.loads((out / "results.json").read_text())
     size = results["sizes"][0]
     assert not size.get("error"), size.get("stderr")
-    assert size["agreement"]["streaks_agree"] and size["agreement"]["breakouts_agree"]
+    marts = set(pandas_reference.REFERENCE_MARTS)
+    assert set(size["agreement"]["marts_agree"]) == marts and all(size["agreement"]["marts_agree"].values())
     assert size["agreement"]["columns_compared"]["cooling_breakouts"] == 18
+    assert size["agreement"]["columns_compared"]["market_breadth"] == 18
+    assert size["agreement"]["columns_compared"]["valuation_gap"] == 17
+    assert size["agreement"]["columns_compared"]["quality_leaders"] == 21
+    assert size["agreement"]["columns_compared"]["streak_outcomes"] == 24
+    assert size["agreement"]["columns_compared"]["streak_outcome_summary"] == 30
+    # like for like: each covered mart built alone in SQL and by the reference
+    assert set(size["per_mart"]) == marts
+    assert all(m["sql_s"] > 0 and m["pandas_s"] > 0 for m in size["per_mart"].values())
     if "polars_agreement" in size:  # with the `bench` extra installed
-        assert size["polars_agreement"]["streaks_agree"] and size["polars_agreement"]["breakouts_agree"]
+        assert set(size["polars_agreement"]["marts_agree"]) == marts
+        assert all(size["polars_agreement"]["marts_agree"].values())
         assert size["phases"]["polars_reference"]["median"] > 0
+        assert all(m["polars_s"] > 0 for m in size["per_mart"].values())
     # the incremental run and the full rebuild are timed in the same interleaved loop
     assert len(size["incremental_share_per_round"]) == len(size["phases"]["full_rebuild"]["seconds"])
     assert all(not p["error"] for p in size["phases"].values()), size["phases"]
