@@ -64,13 +64,13 @@ def suite_spec(schema: str, table: str) -> dg.AssetCheckSpec:
     )
 
 
-def run_check(context, scout: ScoutResource, schema: str, table: str) -> dg.AssetCheckResult:
-    """Run the suite of `<schema>.<table>` on the run's working copy; log its findings."""
+def run_check(context, scout: ScoutResource, schema: str, table: str, con) -> dg.AssetCheckResult:
+    """Run the suite of `<schema>.<table>` on the step's connection to the run's working copy
+    (one connection per step: opening the file costs more than a view); log its findings."""
     wh = scout.warehouse()
     run = quality.RunContext(run_id=context.run.run_id, as_of=scout.as_of_date(context.run.tags),
                              params=scout.sql_params(context.run.tags), quarantine_dir=wh.root / "quarantine")
-    with wh.connect(context.run.run_id) as con:
-        outcome = quality.run_suite(con, schema, table, run)
+    outcome = quality.run_suite(con, schema, table, run)
     for failure in outcome.failures:
         log = context.log.error if failure.blocking else context.log.warning
         log(f"{table}: {failure.line()}")
@@ -85,9 +85,10 @@ def run_check(context, scout: ScoutResource, schema: str, table: str) -> dg.Asse
 )
 def raw_suites(context: dg.AssetCheckExecutionContext, scout: ScoutResource):
     selected = context.selected_asset_check_keys
-    for table in RAW_TABLES:
-        if dg.AssetCheckKey(dg.AssetKey(["raw", table]), suite_name(table)) in selected:
-            yield run_check(context, scout, "raw", table)
+    with scout.warehouse().connect(context.run.run_id) as con:
+        for table in RAW_TABLES:
+            if dg.AssetCheckKey(dg.AssetKey(["raw", table]), suite_name(table)) in selected:
+                yield run_check(context, scout, "raw", table, con)
 
 
 # the marts' suites are declared on their assets (transform/assets.py)

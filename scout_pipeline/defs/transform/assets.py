@@ -32,28 +32,27 @@ def _preview(con, model: SqlModel) -> dict:
             "newest_rows": dg.MetadataValue.md(newest.to_markdown(index=False, floatfmt=".4g"))}
 
 
-def _build(context, scout: ScoutResource, model: SqlModel) -> dict:
-    """Build one model on the run's working copy; the metadata its materialization shows."""
-    wh = scout.warehouse()
-    with wh.connect(context.run.run_id) as con:
-        built = build_model(con, model, scout.sql_params(context.run.tags))
-        faults.point("transform.after_model", model.name)
-        meta: dict = table_metadata(con, model)
-        if built:  # incremental marts: from which day, or why whole
-            meta["rebuilt"] = built
-        if model.layer == "marts":
-            meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
-            meta.update(_preview(con, model))
-            notes = run_notes.empty_input_notes(con, model.table, model.upstream, meta["dagster/row_count"])
-            as_of = scout.sql_params(context.run.tags)["as_of"]
-            if model.table == "marts.cooling_breakouts":  # the mart that reads attention
-                notes += run_notes.ignored_attention(con, as_of)
-            if model.table == "marts.relative_strength_streaks":  # where a stray bar would count
-                notes += run_notes.off_calendar_bars(con, as_of)
-            for note in notes:
-                context.log.warning(note)
-            if notes:
-                meta["notes"] = "\n".join(notes)
+def _build(context, scout: ScoutResource, model: SqlModel, con) -> dict:
+    """Build one model on the step's connection to the run's working copy; the metadata its
+    materialization shows."""
+    built = build_model(con, model, scout.sql_params(context.run.tags))
+    faults.point("transform.after_model", model.name)
+    meta: dict = table_metadata(con, model)
+    if built:  # incremental marts: from which day, or why whole
+        meta["rebuilt"] = built
+    if model.layer == "marts":
+        meta["dagster/row_count"] = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
+        meta.update(_preview(con, model))
+        notes = run_notes.empty_input_notes(con, model.table, model.upstream, meta["dagster/row_count"])
+        as_of = scout.sql_params(context.run.tags)["as_of"]
+        if model.table == "marts.cooling_breakouts":  # the mart that reads attention
+            notes += run_notes.ignored_attention(con, as_of)
+        if model.table == "marts.relative_strength_streaks":  # where a stray bar would count
+            notes += run_notes.off_calendar_bars(con, as_of)
+        for note in notes:
+            context.log.warning(note)
+        if notes:
+            meta["notes"] = "\n".join(notes)
     return meta
 
 
@@ -72,9 +71,11 @@ def _make(model: SqlModel) -> dg.AssetsDefinition:
         check_specs=[suite_spec(model.layer, model.name)],
     )
     def _asset(context: dg.AssetExecutionContext, scout: ScoutResource) -> dg.MaterializeResult:
-        meta = _build(context, scout, model)
-        # the suite reads only this mart, just built: it runs here, not in a step of its own
-        return dg.MaterializeResult(metadata=meta, check_results=[run_check(context, scout, model.layer, model.name)])
+        with scout.warehouse().connect(context.run_id) as con:
+            meta = _build(context, scout, model, con)
+            # the suite reads only this mart, just built: it runs here, not in a step of its own
+            checked = run_check(context, scout, model.layer, model.name, con)
+        return dg.MaterializeResult(metadata=meta, check_results=[checked])
 
     return _asset
 
@@ -87,9 +88,10 @@ def _make_views(models: list[SqlModel]) -> dg.AssetsDefinition:
 
     @dg.multi_asset(specs=specs, name="staging_views", can_subset=True)
     def _views(context: dg.AssetExecutionContext, scout: ScoutResource):
-        for model in models:
-            if _key(model) in context.selected_asset_keys:
-                yield dg.MaterializeResult(asset_key=_key(model), metadata=_build(context, scout, model))
+        with scout.warehouse().connect(context.run_id) as con:
+            for model in models:
+                if _key(model) in context.selected_asset_keys:
+                    yield dg.MaterializeResult(asset_key=_key(model), metadata=_build(context, scout, model, con))
 
     return _views
 
