@@ -19,7 +19,9 @@ What is measured, each in a fresh Python process, `--repeats` times (default 3),
     same step count, but bodies that only yield their materializations and passing check
     results — run with ``execute_in_process`` on the same kind of instance (CPU of the
     execution alone; its imports are the imports above). This is what Dagster costs per run:
-    run creation, planned events, per-step events and their storage;
+    run creation, planned events, per-step events and their storage. A lower bound: the real
+    steps' events carry more metadata, and opening the run's DuckDB file in each step is
+    counted as work, not orchestration;
   - *GX overhead*: creating the GX data context, plus, for every suite batch the real gate
     validates, the same expectations validated on that batch's first row only (what a batch
     costs GX regardless of its rows). Measured by running the real suites on the build the
