@@ -774,12 +774,12 @@ def plain_run(source: str, as_of: dt.date, warehouse: Path, timings: dict) -> No
 
 
 def _step_kind(key: str) -> str:
-    if key.endswith("_suite"):
+    if key.endswith("_suite") or key == "raw_suites":
         return "checks"
     if key.startswith("raw__"):
         return "ingest"
-    if key.startswith(("staging__", "marts__")):
-        return "sql"
+    if key.startswith(("staging__", "marts__")) or key == "staging_views":
+        return "sql"  # a mart's step also runs its suite (check_specs)
     if key == "published_warehouse":
         return "publish"
     if key == "daily_brief_report":

@@ -7,7 +7,7 @@ import dagster as dg
 from scout_pipeline.defs.brief.assets import daily_brief_report
 from scout_pipeline.defs.ingest.assets import ingest_assets
 from scout_pipeline.defs.publish.assets import published_warehouse
-from scout_pipeline.defs.quality.checks import quality_checks
+from scout_pipeline.defs.quality.checks import quality_checks  # the raw suites; the marts carry their own
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.defs.schedules import DAILY_JOB, schedules
 from scout_pipeline.defs.sensors import sensors

@@ -86,6 +86,33 @@ class Progress:
             self._materialized.setdefault(step, {})[f"{check.asset_key.to_user_string()}:{check.check_name}"] = verdict
             return
         done = self._materialized.pop(step, {})
-        rows = next(iter(done.values())) if len(done) == 1 else ""
+        name, rows = summarize(step, done)
         seconds = (event.event_specific_data.duration_ms or 0) / 1000 if event.is_step_success else 0.0
-        self.say(step_line(step, list(done), rows, seconds, failed=event.is_step_failure))
+        self.say(step_line(step, [name] if name else [], rows, seconds, failed=event.is_step_failure))
+
+
+def summarize(step: str, done: dict[str, str]) -> tuple[str, str]:
+    """A step's one line: what it materialized or checked, and what came of it.
+
+    A mart's step builds the mart and runs its suite ("12,565 rows, passed"); the staging
+    step materializes every view ("staging/*", "8 views"); the raw gate runs seven suites
+    ("raw/*: 7 suites", "passed" or the ones that failed)."""
+    assets = {k: v for k, v in done.items() if ":" not in k}
+    checks = {k.split(":", 1)[1]: v for k, v in done.items() if ":" in k}
+    failed = [f"{name} {verdict}" for name, verdict in checks.items() if verdict != "passed"]
+    verdict = "; ".join(failed) if failed else ("passed" if checks else "")
+    if len(assets) == 1:
+        (name, rows), = assets.items()
+        return name, ", ".join(x for x in (rows, verdict) if x)
+    if assets:
+        prefix = {a.split("/")[0] for a in assets}
+        what = set(assets.values())
+        label = f"{len(assets)} views" if what == {"view"} else f"{len(assets)} assets"
+        name = f"{prefix.pop()}/*" if len(prefix) == 1 else ", ".join(assets)
+        return name, ", ".join(x for x in (label, verdict) if x)
+    if len(checks) == 1:
+        return next(iter(done)), verdict
+    if checks:
+        prefix = {k.split("/")[0] for k in done}
+        return f"{prefix.pop() if len(prefix) == 1 else step}/*: {len(checks)} suites", verdict
+    return step, ""

@@ -3,6 +3,18 @@
 The suite itself lives in scout_pipeline/quality/<schema>/<table>.py. A failed ERROR
 expectation fails the check with ERROR severity, which stops everything downstream and
 the publish step; WARN-only findings fail it with WARN severity and the run goes on.
+
+Where the checks execute (fewer Dagster steps; every step costs ~70 ms of orchestration):
+- a mart's suite runs inside the mart's own step (`check_specs` on its asset, see
+  transform/assets.py): it reads only the mart, which the step has just built;
+- the seven raw suites run in ONE step, `raw_suites` (a `multi_asset_check`), after all raw
+  tables are written: they read each other (prices against raw.universe and raw.pairs,
+  universe and pairs against raw.prices, fundamentals against raw.universe), so none could
+  run inside its own table's ingest step without seeing a half-ingested store.
+Dagster 1.13's AssetCheckSpec(blocking=True) gates downstream steps wherever the spec is
+declared (asset_job.py wires every blocking spec's output into the downstream inputs, and
+execute_step.py fails the step with DagsterAssetCheckFailedError after it yields a failed
+ERROR evaluation of a blocking check), the same as the separate `@asset_check` steps did.
 """
 
 
@@ -11,10 +23,9 @@ import dagster as dg
 from scout_pipeline import quality
 from scout_pipeline.defs.resources import ScoutResource
 from scout_pipeline.sources.contracts import RAW_TABLES
-from scout_pipeline.sql_files import load_models
 
 
-def _result(outcome: quality.CheckOutcome) -> dg.AssetCheckResult:
+def _result(outcome: quality.CheckOutcome, key: dg.AssetKey, name: str) -> dg.AssetCheckResult:
     metadata: dict = {
         "unexpected_count": outcome.unexpected_count,
         "expectations_evaluated": outcome.evaluated,
@@ -27,6 +38,8 @@ def _result(outcome: quality.CheckOutcome) -> dg.AssetCheckResult:
     if outcome.skipped:
         metadata["skipped"] = outcome.skipped
     return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=name,
         passed=outcome.passed,
         # a check with only WARN findings fails as WARN (the run goes on); otherwise ERROR
         severity=dg.AssetCheckSeverity.WARN if outcome.failures and not outcome.blocking
@@ -36,28 +49,47 @@ def _result(outcome: quality.CheckOutcome) -> dg.AssetCheckResult:
     )
 
 
-def _make(schema: str, table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
+def suite_name(table: str) -> str:
+    return f"{table}_suite"
+
+
+def suite_spec(schema: str, table: str) -> dg.AssetCheckSpec:
+    """The blocking check of `<schema>.<table>`, for the step that runs it."""
+    return dg.AssetCheckSpec(
+        name=suite_name(table),
         asset=dg.AssetKey([schema, table]),
-        name=f"{table}_suite",
         blocking=True,
         description=f"Quality suite '{table}' (scout_pipeline/quality/{schema}/{table}.py). "
                     f"{quality.describe(schema, table)}",
     )
-    def _check(context: dg.AssetCheckExecutionContext, scout: ScoutResource) -> dg.AssetCheckResult:
-        wh = scout.warehouse()
-        run = quality.RunContext(run_id=context.run.run_id, as_of=scout.as_of_date(context.run.tags),
-                                 params=scout.sql_params(context.run.tags), quarantine_dir=wh.root / "quarantine")
-        with wh.connect(context.run.run_id) as con:
-            outcome = quality.run_suite(con, schema, table, run)
-        for failure in outcome.failures:
-            log = context.log.error if failure.blocking else context.log.warning
-            log(f"{table}: {failure.line()}")
-        return _result(outcome)
-
-    return _check
 
 
-quality_checks = [_make("raw", t) for t in RAW_TABLES] + [
-    _make(m.layer, m.name) for m in load_models() if m.layer == "marts"
-]
+def run_check(context, scout: ScoutResource, schema: str, table: str, con) -> dg.AssetCheckResult:
+    """Run the suite of `<schema>.<table>` on the step's connection to the run's working copy
+    (one connection per step: opening the file costs more than a view); log its findings."""
+    wh = scout.warehouse()
+    run = quality.RunContext(run_id=context.run.run_id, as_of=scout.as_of_date(context.run.tags),
+                             params=scout.sql_params(context.run.tags), quarantine_dir=wh.root / "quarantine")
+    outcome = quality.run_suite(con, schema, table, run)
+    for failure in outcome.failures:
+        log = context.log.error if failure.blocking else context.log.warning
+        log(f"{table}: {failure.line()}")
+    return _result(outcome, dg.AssetKey([schema, table]), suite_name(table))
+
+
+@dg.multi_asset_check(
+    specs=[suite_spec("raw", t) for t in RAW_TABLES],
+    name="raw_suites",
+    can_subset=True,  # a UI run of one raw table runs that table's suite only
+    description="The raw tables' quality suites, after every raw table of the run is written.",
+)
+def raw_suites(context: dg.AssetCheckExecutionContext, scout: ScoutResource):
+    selected = context.selected_asset_check_keys
+    with scout.warehouse().connect(context.run.run_id) as con:
+        for table in RAW_TABLES:
+            if dg.AssetCheckKey(dg.AssetKey(["raw", table]), suite_name(table)) in selected:
+                yield run_check(context, scout, "raw", table, con)
+
+
+# the marts' suites are declared on their assets (transform/assets.py)
+quality_checks = [raw_suites]
