@@ -200,7 +200,8 @@ def _peak(size: dict, name: str):
     return _phase(size, name, "peak_mib")
 
 
-def summarise(sizes: list[dict], e2e: dict | None, scaling: dict | None = None) -> dict:
+def summarise(sizes: list[dict], e2e: dict | None, scaling: dict | None = None,
+              overhead: dict | None = None) -> dict:
     ok = [s for s in sizes if not s.get("error")]
     summary: dict = {"sizes": {}, "targets": []}
     for s in ok:
@@ -309,6 +310,17 @@ def summarise(sizes: list[dict], e2e: dict | None, scaling: dict | None = None) 
             add("doubling equities: incremental daily run time ratio", None, TARGETS["daily_doubling_ratio"], "le",
                 lambda v: f"{v:.2f}x", "needs two sizes N and 2N")
         add(f"all marts rebuilt ({label})", _phase(big, "full_rebuild"), TARGETS["rebuild_s"], "le", fmt_s)
+    if overhead:
+        parts = overhead["parts"]
+        add("sample `scout run`: orchestration, GX and imports / its CPU time", overhead["share"],
+            TARGETS["fixed_cpu_share"], "le", lambda v: f"{v:.0%}",
+            f"{overhead['fixed_cpu_s']:.2f} of {overhead['total_cpu_s']:.2f} CPU s: imports "
+            f"{parts['imports_total']:.2f} s, no-op job of the same shape ({overhead['info']['steps_real_job']} "
+            f"steps) {parts['orchestration_noop_job']:.2f} s, GX context {parts['gx_context']:.2f} s + fixed per "
+            f"batch {parts['gx_per_batch_fixed']:.2f} s (benchmarks/run_overhead.py)")
+    else:
+        add("sample `scout run`: orchestration, GX and imports / its CPU time", None, TARGETS["fixed_cpu_share"],
+            "le", lambda v: f"{v:.0%}", "not measured in this run (--quick or --no-e2e)")
     if e2e_summary:
         add(f"`scout run` end to end ({e2e['source']})", e2e_summary["scout_run_s"], TARGETS["e2e_s"], "le", fmt_s)
         add("orchestration overhead share", e2e_summary["overhead_share"], TARGETS["overhead_share"], "le",
@@ -493,6 +505,12 @@ def main(argv: list[str] | None = None) -> int:
         except E2EFailed as exc:
             log(f"FAILED: {exc}")
             return 1
+        overhead = None
+        if not (args.no_e2e or args.quick):  # the sample run's fixed CPU share (run_overhead.py)
+            from benchmarks import run_overhead
+
+            log(f"fixed cost of the sample `scout run`, {args.repeats} repeat(s) ...")
+            overhead = run_overhead.measure(args.repeats, args.as_of or DEFAULT_AS_OF, workdir / "overhead")
         live = None
         if args.live_tickers:
             from benchmarks import live_path
@@ -501,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
             live = live_path.run(args.live_tickers, workdir / "live", log)
         meta["total_s"] = time.perf_counter() - started
         meta["load_average_at_end"] = list(os.getloadavg())
-        summary = summarise(sizes, e2e, scaling)
+        summary = summarise(sizes, e2e, scaling, overhead)
         text = render(meta, sizes, e2e, summary, scaling)
         if live is not None:
             from benchmarks import live_path
@@ -512,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
             (out / "results.json").write_text(json.dumps(
-                {"meta": meta, "sizes": sizes, "scaling": scaling, "e2e": e2e, "summary": summary,
+                {"meta": meta, "sizes": sizes, "scaling": scaling, "e2e": e2e, "overhead": overhead,
+                 "summary": summary,
                  "live": live},
                 indent=1, default=str))
             (out / "results.md").write_text(text + "\n")
