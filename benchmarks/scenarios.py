@@ -717,13 +717,12 @@ def _mirror_ingest(wh, run_id: str, data, dataset: str) -> None:
             con.execute(f"SELECT min({col}), max({col}) FROM raw.{dataset}").fetchone()
 
 
-def _mirror_check(wh, run_id: str, as_of: dt.date, schema: str, table: str) -> None:
+def _mirror_check(con, run_id: str, as_of: dt.date, schema: str, table: str, wh) -> None:
     from scout_pipeline import params, quality
 
     run = quality.RunContext(run_id=run_id, as_of=as_of, params={**params.resolve({}), "as_of": as_of},
                              quarantine_dir=wh.root / "quarantine")
-    with wh.connect(run_id) as con:
-        outcome = quality.run_suite(con, schema, table, run)
+    outcome = quality.run_suite(con, schema, table, run)
     if outcome.blocking:
         raise RuntimeError(f"blocking check failed: {outcome.summary()}")
 
@@ -747,19 +746,22 @@ def plain_run(source: str, as_of: dt.date, warehouse: Path, timings: dict) -> No
     for dataset in RAW_TABLES:
         with harness.timed(timings, "ingest"):
             _mirror_ingest(wh, run_id, data, dataset)
-        with harness.timed(timings, "checks"):
-            _mirror_check(wh, run_id, as_of, "raw", dataset)
-    for model in build.ordered():
-        with harness.timed(timings, "sql"):
-            with wh.connect(run_id) as con:
+    with harness.timed(timings, "checks"):  # the raw_suites step: every raw suite, one connection
+        with wh.connect(run_id) as con:
+            for dataset in RAW_TABLES:
+                _mirror_check(con, run_id, as_of, "raw", dataset, wh)
+    models = build.ordered()
+    with harness.timed(timings, "sql"):  # the staging_views step: all views, one connection
+        with wh.connect(run_id) as con:
+            for model in (m for m in models if m.layer == "staging"):
                 build.build_model(con, model, params)
-                if model.layer == "marts":
-                    con.execute(f"SELECT count(*) FROM {model.table}").fetchone()
-                    for s, t in model.upstream:
-                        con.execute(f"SELECT count(*) FROM {s}.{t}").fetchone()
-        if model.layer == "marts":
+    for model in (m for m in models if m.layer == "marts"):  # a mart's step: build, then its suite
+        with wh.connect(run_id) as con:
+            with harness.timed(timings, "sql"):
+                build.build_model(con, model, params)
+                con.execute(f"SELECT count(*) FROM {model.table}").fetchone()
             with harness.timed(timings, "checks"):
-                _mirror_check(wh, run_id, as_of, model.layer, model.name)
+                _mirror_check(con, run_id, as_of, model.layer, model.name, wh)
     with harness.timed(timings, "publish"):
         with wh.connect(run_id) as con:  # as the publish asset: journal first
             journal.record(con, wh, run_id)
