@@ -52,9 +52,13 @@ def _missing(col: str, types: dict[str, str]) -> str:
     return f"({_q(col)} IS NULL)"
 
 
-def rule(e: Expect, types: dict[str, str], params: dict, n: int) -> Rule:
-    """The expectation `e` as SQL (named parameters $__v<n>_<i>); Untranslatable if it cannot be exact."""
+def rule(e: Expect, types: dict[str, str], params: dict, n: int, unexpected: str | None = None) -> Rule:
+    """The expectation `e` as SQL (named parameters $__v<n>_<i>); Untranslatable if it cannot be
+    exact. `unexpected` replaces the predicate with an equivalent the caller knows is exact
+    and cheaper (the batch's row is `__b`)."""
     values: dict = {}
+    if unexpected is not None:
+        return Rule(e, unexpected)
 
     def bind(value) -> str:
         if isinstance(value, Param):
@@ -145,7 +149,7 @@ def counts(con, sql: str, params: dict, rules: list[Rule]) -> tuple[int, list[Co
     for r in rules:
         bound.update(r.values)
     query = (f"WITH __batch AS ({sql}), __flagged AS (SELECT *{', ' + flags if flags else ''} "
-             f"FROM __batch) SELECT {', '.join(aggs)} FROM __flagged")
+             f"FROM __batch __b) SELECT {', '.join(aggs)} FROM __flagged")
     row = con.execute(query, _needed(query, bound)).fetchone()
     out = []
     for i, r in enumerate(rules):
@@ -172,7 +176,7 @@ def failing_rows(con, sql: str, params: dict, rules: list[Rule], failed: list[in
     keep = " OR ".join(picks)
     query = (
         f"WITH __batch AS ({sql}), __numbered AS (SELECT *, row_number() OVER () AS __row FROM __batch), "
-        f"__flagged AS (SELECT *{', ' + flags if flags else ''} FROM __numbered), "
+        f"__flagged AS (SELECT *{', ' + flags if flags else ''} FROM __numbered __b), "
         f"__picked AS (SELECT *, {keep} AS __keep FROM __flagged) "
         "SELECT * EXCLUDE (__keep) FROM __picked WHERE __keep ORDER BY __row")
     return con.execute(query, _needed(query, bound)).df()
