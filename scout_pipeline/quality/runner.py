@@ -180,7 +180,7 @@ def _report(suite, batch, frame, params, present, counts, failed, flags, mostly)
         elif not result.success and i not in mostly:  # a share over a subset means nothing
             index = result.unexpected_index
             count, checked = result.unexpected_count or len(index), result.element_count
-            note = "found by GX on the rows it was shown; the SQL screen passed it"
+            note = result.note or "found by GX on the rows it was shown; the SQL screen passed it"
         else:
             continue
         rows = frame.loc[index[: quarantine.MAX_ROWS]] if index else frame.iloc[0:0]
