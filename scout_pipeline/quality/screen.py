@@ -7,8 +7,8 @@ predicates over a row (or, for uniqueness, over the rows sharing a key), so Duck
 each one's unexpected rows exactly in one aggregate over the batch query, with GX's own
 semantics: nulls and NaN are "missing" (skipped by every rule but not-null), a row condition
 restricts the rows, `mostly` compares the share of non-missing rows that pass.
-tests/quality/test_screen.py checks the counts against GX's on frames built to hit each
-edge. The runner hands GX only the unexpected rows and a bounded sample (module
+tests/quality/test_rows_written.py checks the counts against GX's on a table built to hit
+each edge. The runner hands GX only the unexpected rows and a bounded sample (module
 `runner`); an expectation with no translation here sends its batch to GX whole.
 
 Every value is bound ($__v<n>); identifiers are column names from the suite modules.
@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 
 from scout_pipeline.quality.spec import Expect, Param
 
-FLOATS = {"DOUBLE", "FLOAT", "REAL"}
-# what DuckDB returns to pandas as float64 (the type list `of_type` accepts)
-FLOAT64 = FLOATS | {"DOUBLE PRECISION"}
+FLOATS = {"DOUBLE", "FLOAT", "REAL"}  # DuckDB types pandas receives as float64 (NaN possible)
 
 
 @dataclass
@@ -109,7 +107,8 @@ def rule(e: Expect, types: dict[str, str], params: dict, n: int, unexpected: str
         if "\\z" in regex or "(?" in regex:
             raise Untranslatable("regex construct RE2 reads differently")
         # Python's \Z (end of text) is RE2's \z; re.search and regexp_matches both search
-        bad = f"({present} AND NOT regexp_matches(CAST({_q(col)} AS VARCHAR), {bind(regex.replace(chr(92) + 'Z', chr(92) + 'z'))}))"
+        re2 = bind(regex.replace("\\Z", "\\z"))
+        bad = f"({present} AND NOT regexp_matches(CAST({_q(col)} AS VARCHAR), {re2}))"
     elif e.gx == "ExpectColumnValuesToBeUnique":
         bad = f"({present} AND count(*) OVER (PARTITION BY {_q(col)}) > 1)"
     elif e.gx == "ExpectCompoundColumnsToBeUnique":
@@ -119,7 +118,7 @@ def rule(e: Expect, types: dict[str, str], params: dict, n: int, unexpected: str
         bad = f"({present} AND count(*) OVER (PARTITION BY {', '.join(_q(c) for c in cols)}) > 1)"
     elif e.gx == "ExpectColumnValuesToBeInTypeList":
         wanted = set(kw["type_list"])
-        if not wanted <= {"float64", "Float64", "float"} or types.get(col, "").upper() not in FLOAT64:
+        if not wanted <= {"float64", "Float64", "float"} or types.get(col, "").upper() not in FLOATS:
             raise Untranslatable("type rule on a column that is not a float")
         bad = "FALSE"  # a DOUBLE column arrives in pandas as float64: the type is the schema's
     else:
