@@ -194,3 +194,22 @@ def test_the_sql_screen_counts_what_gx_counts(con, monkeypatch):
     assert screened == {"x_not_null": 2, "s_not_null": 1, "x_in_range": 2, "x_strict": 4, "d_not_after": 3,
                         "x_where_a": 1, "x_where_not_a": 2, "x_ge_y": 1, "s_allowed": 2, "s_not_c": 1,
                         "flag_mostly": 3, "s_pattern": 1, "k_unique": 2, "s_d_unique": 3}
+
+
+def test_a_series_silent_for_over_a_year_is_still_stale(con):
+    """The per-series batch reads a year of bars, and the older history only for a followed
+    series with none in that year: its last bar still makes it stale (WARN), with or
+    without a universe; a series that left the universe is not expected."""
+    old = calendar.sessions_back(dt.date(2024, 6, 28), 3)
+    gone = [{"ticker": "GONE", "date": d, "close": 5.0} for d in old]
+    load(con, "prices", _bars() + [{"ticker": "OLD", "date": d, "close": 5.0} for d in old] + gone)
+    behind = len(calendar.sessions(AS_OF - dt.timedelta(days=runner.CALENDAR_DAYS), AS_OF))
+    failure = _failed(_run(con, "raw", "prices"))["series_fresh"]
+    assert not failure.blocking and failure.unexpected_count == 2  # no universe: every series
+    assert {s["ticker"] for s in failure.samples} == {"OLD", "GONE"}
+    load(con, "universe", [{"ticker": t, "asset_type": "equity"} for t in ("MOD", "OLD")])
+    outcome = _run(con, "raw", "prices")
+    failure = _failed(outcome)["series_fresh"]
+    assert failure.unexpected_count == 1 and failure.samples[0]["ticker"] == "OLD"
+    assert failure.samples[0]["last_date"] == str(old[-1]) and failure.samples[0]["sessions_behind"] == behind
+    assert outcome.rows_checked["tickers"] == 2

@@ -75,21 +75,16 @@ WITH reported AS (
 ),
 followed AS (
     -- only the series the run is about: a name that left the universe (delisted, dropped
-    -- from its index) keeps its history but gets no new bars
+    -- from its index) keeps its history but gets no new bars; with no universe, every series
     SELECT ticker FROM raw.universe UNION SELECT lead FROM raw.pairs UNION SELECT base FROM raw.pairs
 ),
-last AS (
-    SELECT ticker, max(date) AS last_date
-    FROM raw.prices
-    WHERE date <= $as_of
-      AND (NOT EXISTS (SELECT 1 FROM raw.universe) OR ticker IN (SELECT ticker FROM followed))
-    GROUP BY ticker
-),
+listed AS (SELECT count(*) > 0 AS listed FROM raw.universe),
 sessions AS (SELECT unnest($sessions) AS session),
 recent AS (
-    -- the calendar facts need only the year of sessions in $sessions (prev_session is in it);
-    -- a join, not list_contains($sessions, date): that copies the list for every bar (10x)
-    SELECT ticker,
+    -- everything but a long-stale series' last bar needs only the year of sessions in
+    -- $sessions (prev_session is in it); a join, not list_contains($sessions, date), which
+    -- copies the list for every bar (10x slower)
+    SELECT ticker, max(date) AS last_date,
            bool_or(date = $as_of) AS has_as_of_bar,
            bool_or(date = $prev_session) AS traded_prev_session,
            count(*) FILTER (WHERE s.session IS NULL) AS off_calendar_bars
@@ -97,11 +92,24 @@ recent AS (
     WHERE date >= $sessions[1] AND date <= $as_of
     GROUP BY ticker
 ),
+older AS (
+    -- a followed series with no bar in that year: its last bar, from the older history (the
+    -- list of such series is usually empty, and then nothing older is read)
+    SELECT ticker, max(date) AS last_date FROM raw.prices
+    WHERE date < $sessions[1] AND (SELECT listed FROM listed)
+      AND ticker IN (SELECT ticker FROM followed EXCEPT SELECT ticker FROM recent)
+    GROUP BY ticker
+    UNION ALL
+    SELECT ticker, max(date) AS last_date FROM raw.prices
+    WHERE date < $sessions[1] AND NOT (SELECT listed FROM listed)
+      AND ticker NOT IN (SELECT ticker FROM recent)
+    GROUP BY ticker
+),
 per AS (
-    SELECT l.ticker, l.last_date, coalesce(r.has_as_of_bar, FALSE) AS has_as_of_bar,
-           coalesce(r.traded_prev_session, FALSE) AS traded_prev_session,
-           coalesce(r.off_calendar_bars, 0) AS off_calendar_bars
-    FROM last l LEFT JOIN recent r ON r.ticker = l.ticker
+    SELECT ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars FROM recent
+    WHERE NOT (SELECT listed FROM listed) OR ticker IN (SELECT ticker FROM followed)
+    UNION ALL
+    SELECT ticker, last_date, FALSE, FALSE, 0 FROM older
 )
 SELECT *,
        -- a missing name is a halt only while few miss it: more than one name and more than
