@@ -1,9 +1,10 @@
 """The quality gate: one suite per raw table and per mart, named after it.
 
     quality/raw/<table>.py     suites for raw.prices, raw.fundamentals, ... (rows the run wrote)
-    quality/marts/<mart>.py    suites for marts.* (the whole mart; rebuilt each run)
+    quality/marts/<mart>.py    suites for marts.* (the rows the mart's build wrote, $since)
     quality/spec.py            how a suite is written (plain data, no GX import)
-    quality/runner.py          runs a suite: GX over a pandas frame per batch, key checks in SQL
+    quality/runner.py          runs a suite: counts in SQL, GX over the failing rows, key checks
+    quality/screen.py          a batch's expectations as one SQL pass (exact unexpected counts)
     quality/gx_engine.py       the only place great_expectations is imported (lazily)
     quality/ingest.py          the run's loaded_at stamp and duplicate keys, recorded at ingest
     quality/quarantine.py      rejected rows with the reason: <warehouse>/quarantine/<run_id>/

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,9 @@ SOURCE = "scout_quality"
 _lock = threading.Lock()
 _context = None
 _warm: threading.Thread | None = None
+# GX's cost in this process (validations and their seconds, context creation included):
+# benchmarks/gate_cost.py reports it per suite
+SPENT = {"calls": 0, "seconds": 0.0}
 
 
 def _quiet_env() -> None:
@@ -93,6 +97,16 @@ def validate(asset_name: str, frame: pd.DataFrame, expectations: list[Expect],
     A first pass asks GX for pass/fail only (BOOLEAN_ONLY: about a third cheaper, and the
     clean path is the common one); the expectations that failed are validated again with
     the COMPLETE result format, for their counts and the index of every unexpected row."""
+    started = time.perf_counter()
+    try:
+        return _validate_twice(asset_name, frame, expectations, parameters)
+    finally:
+        SPENT["calls"] += 1
+        SPENT["seconds"] += time.perf_counter() - started
+
+
+def _validate_twice(asset_name: str, frame: pd.DataFrame, expectations: list[Expect],
+                    parameters: dict[str, Any]) -> list[Result]:
     first = _validate(asset_name, frame, expectations, parameters, "BOOLEAN_ONLY")
     failed = {r.name for r in first if not r.success}
     if not failed:

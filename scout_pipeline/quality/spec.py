@@ -1,10 +1,10 @@
 """How a suite is written down: plain data, no great_expectations import.
 
-A `Suite` guards one table. It validates one or more `Batch`es: each is a DuckDB query whose
-result (a pandas frame) GX validates with the batch's `Expect`ations. The query selects the
-rows the run wrote and adds the derived columns an expectation needs (e.g. the previous
-session's close), so every comparison itself is a GX expectation. The runner turns an
-`Expect` into the GX expectation class it names (see `gx_engine`).
+A `Suite` guards one table. It validates one or more `Batch`es: each is a DuckDB query
+selecting the rows the run wrote, with the derived columns an expectation needs (e.g. the
+previous session's close), checked with the batch's `Expect`ations, each a GX expectation
+class. The runner counts every expectation in SQL (`screen`) and has GX validate the rows
+that failed plus a bounded sample (see `runner`, `gx_engine`).
 
 Values in a query are always bound ($as_of, $stamp, ...); identifiers come from this code.
 """

@@ -1,7 +1,10 @@
 """Suites for the marts, one module per mart, named after it (sql/marts/<name>.sql ->
-marts/<name>.py). A mart is rebuilt by each run, so its suite validates the whole
-table (a mart that keeps every published day: the kept days too). A mart without a module here still gets the key suite (key present and unique);
-a module whose mart does not exist (yet) is skipped and says so.
+marts/<name>.py). A suite validates the rows the mart's build wrote, bound as `$since`
+(runner.written_since): an incremental mart (`-- @incremental`) its rows from the build's
+recorded `since` on, a mart that keeps every published day (`-- @history`) the run's days
+(the kept days were validated by the runs that published them), a mart rebuilt whole every
+row. A mart without a module here still gets the key suite (key present and unique); a
+module whose mart does not exist (yet) is skipped and says so.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ STATUSES = ("heating", "holding", "cooling", "failed")
 SUITE = Suite(
     schema="marts", table="cooling_breakouts", key=KEY,
     doc="Cooling breakouts: a known status, a pullback that is a percentage, dates in order.",
-    batches=(Batch("rows", "SELECT * FROM marts.cooling_breakouts", show=KEY, expectations=(
+    batches=(Batch("rows", "SELECT * FROM marts.cooling_breakouts WHERE as_of >= $since", show=KEY, expectations=(
         symbol("ticker", "ticker_pattern"),
         in_set("status", STATUSES, name="status_allowed"),
         percent("pullback_pct"),

@@ -9,7 +9,7 @@ SECTIONS = ("rotation", "valuation", "cooling_breakouts", "breadth", "rates", "q
 SUITE = Suite(
     schema="marts", table="daily_brief", key=KEY,
     doc="The brief's facts: known sections, each with a headline.",
-    batches=(Batch("rows", "SELECT * FROM marts.daily_brief", show=KEY, expectations=(
+    batches=(Batch("rows", "SELECT * FROM marts.daily_brief WHERE as_of >= $since", show=KEY, expectations=(
         not_after_as_of("as_of"),
         in_set("section", SECTIONS, name="section_allowed"),
         not_null("headline"),

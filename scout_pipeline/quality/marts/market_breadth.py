@@ -8,7 +8,7 @@ KEY = ("as_of", "segment")
 SUITE = Suite(
     schema="marts", table="market_breadth", key=KEY,
     doc="Breadth: percentages within 0-100, counts within the membership.",
-    batches=(Batch("rows", "SELECT * FROM marts.market_breadth", show=KEY, expectations=(
+    batches=(Batch("rows", "SELECT * FROM marts.market_breadth WHERE as_of >= $since", show=KEY, expectations=(
         not_after_as_of("as_of"),
         percent("pct_above_50d"),
         percent("pct_above_200d"),

@@ -8,7 +8,7 @@ KEY = ("as_of", "ticker")
 SUITE = Suite(
     schema="marts", table="quality_leaders", key=KEY,
     doc="Quality leaders: scores are 0-100 percentiles, one name per rank.",
-    batches=(Batch("rows", "SELECT * FROM marts.quality_leaders", show=KEY, expectations=(
+    batches=(Batch("rows", "SELECT * FROM marts.quality_leaders WHERE as_of >= $since", show=KEY, expectations=(
         symbol("ticker", "ticker_pattern"),
         not_after_as_of("as_of"),
         between("rank", 1, name="rank_from_1"),

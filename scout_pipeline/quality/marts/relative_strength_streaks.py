@@ -6,14 +6,18 @@ from scout_pipeline.quality.spec import Batch, Suite, a_ge_b, between, not_in_se
 KEY = ("pair_id", "date")
 
 SQL = """
-SELECT *, abs(streak_days) AS streak_length, abs(prior_comparable_days) AS prior_length,
-       abs(longest_streak_days) AS longest_length,
+SELECT s.*, abs(s.streak_days) AS streak_length, abs(s.prior_comparable_days) AS prior_length,
+       abs(s.longest_streak_days) AS longest_length,
        -- streak_days may be null only before the pair's first decided (non-tie) session:
-       -- once known it stays known
-       CASE WHEN streak_days IS NULL
-                 AND count(streak_days) OVER (PARTITION BY pair_id ORDER BY date) = 0 THEN 0
-            ELSE streak_days END AS streak_or_undecided
-FROM marts.relative_strength_streaks
+       -- once known it stays known (the rows before $since say whether it already was)
+       CASE WHEN s.streak_days IS NULL AND NOT coalesce(e.decided, FALSE)
+                 AND count(s.streak_days) OVER (PARTITION BY s.pair_id ORDER BY s.date) = 0 THEN 0
+            ELSE s.streak_days END AS streak_or_undecided
+FROM marts.relative_strength_streaks s
+LEFT JOIN (SELECT pair_id, bool_or(streak_days IS NOT NULL) AS decided
+           FROM marts.relative_strength_streaks WHERE date < $since GROUP BY pair_id) e
+       ON e.pair_id = s.pair_id
+WHERE s.date >= $since
 """
 
 SUITE = Suite(

@@ -8,7 +8,7 @@ KEY = ("as_of", "segment")
 SUITE = Suite(
     schema="marts", table="valuation_gap", key=KEY,
     doc="Valuation gap: counts add up, percentages are percentages, P/Es positive where defined.",
-    batches=(Batch("rows", "SELECT * FROM marts.valuation_gap", show=KEY, expectations=(
+    batches=(Batch("rows", "SELECT * FROM marts.valuation_gap WHERE as_of >= $since", show=KEY, expectations=(
         not_after_as_of("as_of"),
         between("constituents", 0, name="constituents_not_negative"),
         a_ge_b("constituents", "covered", "covered_not_above_constituents"),

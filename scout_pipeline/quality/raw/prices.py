@@ -8,16 +8,16 @@ KEY = ("ticker", "date")
 
 # The run's bars, with what the bar-level expectations compare: the larger/smaller of open
 # and close (give or take a float-rounding tolerance, ohlc_tolerance), and the move of the
-# adjusted close from the previous session (computed over the whole table, so the first new
-# bar is compared with the last stored one). A bar is
-# also checked when the bar before it was written by the run (a rescaled history shows at
-# the first bar after it).
+# adjusted close from the previous bar of the series (the first new bar is compared with the
+# last stored one). A bar is also checked when the bar before it was written by the run (a
+# rescaled history shows at the first bar after it). The window is what those rules need:
+# the series the run wrote, from a month before its earliest bar (a bar more than 30 days
+# after the one before it, a series back from a long halt, starts afresh); `written` is
+# read once (loaded_at's zone maps find a run's rows without reading the history).
 ROWS_SQL = """
-WITH bounds AS (
-    -- a daily run's window needs only a month before its earliest new bar, not all history
-    SELECT min(date) - INTERVAL 30 DAY AS start
-    FROM (SELECT date FROM raw.prices WHERE loaded_at = CAST($stamp AS TIMESTAMP)
-          UNION ALL SELECT date FROM quality.prices_duplicates WHERE run_id = $run_id)
+WITH written AS MATERIALIZED (
+    SELECT ticker, date FROM raw.prices WHERE loaded_at = CAST($stamp AS TIMESTAMP)
+    UNION ALL SELECT ticker, date FROM quality.prices_duplicates WHERE run_id = $run_id
 ),
 hist AS (
     SELECT t.*,
@@ -26,10 +26,9 @@ hist AS (
            lag(date) OVER w AS prev_date,
            lag(loaded_at) OVER w AS prev_loaded_at
     FROM raw.prices t
-    WHERE CAST($stamp AS TIMESTAMP) IS NULL  -- only the series the run touched need the window
-       OR (ticker IN (SELECT ticker FROM raw.prices WHERE loaded_at = CAST($stamp AS TIMESTAMP)
-                      UNION ALL SELECT ticker FROM quality.prices_duplicates WHERE run_id = $run_id)
-           AND date >= (SELECT start FROM bounds))
+    WHERE CAST($stamp AS TIMESTAMP) IS NULL  -- a check run alone: the whole table
+       OR (date >= (SELECT min(date) - 30 FROM written)  -- a DATE: no cast per bar
+           AND ticker IN (SELECT DISTINCT ticker FROM written))
     WINDOW w AS (PARTITION BY ticker ORDER BY date)
 ),
 rows AS (
@@ -74,19 +73,43 @@ TICKERS_SQL = """
 WITH reported AS (
     SELECT DISTINCT item AS ticker FROM raw.ingest_log WHERE run_id = $run_id AND dataset = 'prices'
 ),
-per AS (
-    SELECT ticker,
-           max(date) AS last_date,
+followed AS (
+    -- only the series the run is about: a name that left the universe (delisted, dropped
+    -- from its index) keeps its history but gets no new bars; with no universe, every series
+    SELECT ticker FROM raw.universe UNION SELECT lead FROM raw.pairs UNION SELECT base FROM raw.pairs
+),
+listed AS (SELECT count(*) > 0 AS listed FROM raw.universe),
+sessions AS (SELECT unnest($sessions) AS session),
+recent AS (
+    -- everything but a long-stale series' last bar needs only the year of sessions in
+    -- $sessions (prev_session is in it); a join, not list_contains($sessions, date), which
+    -- copies the list for every bar (10x slower)
+    SELECT ticker, max(date) AS last_date,
            bool_or(date = $as_of) AS has_as_of_bar,
            bool_or(date = $prev_session) AS traded_prev_session,
-           count(*) FILTER (WHERE date >= $sessions[1] AND NOT list_contains($sessions, date)) AS off_calendar_bars
-    FROM raw.prices
-    WHERE date <= $as_of
-      -- only the series the run is about: a name that left the universe (delisted, dropped
-      -- from its index) keeps its history but gets no new bars
-      AND (NOT EXISTS (SELECT 1 FROM raw.universe) OR ticker IN (SELECT ticker FROM raw.universe)
-           OR ticker IN (SELECT lead FROM raw.pairs) OR ticker IN (SELECT base FROM raw.pairs))
+           count(*) FILTER (WHERE s.session IS NULL) AS off_calendar_bars
+    FROM raw.prices p LEFT JOIN sessions s ON s.session = p.date
+    WHERE date >= $sessions[1] AND date <= $as_of
     GROUP BY ticker
+),
+older AS (
+    -- a followed series with no bar in that year: its last bar, from the older history (the
+    -- list of such series is usually empty, and then nothing older is read)
+    SELECT ticker, max(date) AS last_date FROM raw.prices
+    WHERE date < $sessions[1] AND (SELECT listed FROM listed)
+      AND ticker IN (SELECT ticker FROM followed EXCEPT SELECT ticker FROM recent)
+    GROUP BY ticker
+    UNION ALL
+    SELECT ticker, max(date) AS last_date FROM raw.prices
+    WHERE date < $sessions[1] AND NOT (SELECT listed FROM listed)
+      AND ticker NOT IN (SELECT ticker FROM recent)
+    GROUP BY ticker
+),
+per AS (
+    SELECT ticker, last_date, has_as_of_bar, traded_prev_session, off_calendar_bars FROM recent
+    WHERE NOT (SELECT listed FROM listed) OR ticker IN (SELECT ticker FROM followed)
+    UNION ALL
+    SELECT ticker, last_date, FALSE, FALSE, 0 FROM older
 )
 SELECT *,
        -- a missing name is a halt only while few miss it: more than one name and more than

@@ -12,7 +12,8 @@ ROWS_SQL = run_rows("universe")
 # there are prices at all.
 COVERAGE_SQL = """
 SELECT u.ticker, u.asset_type,
-       EXISTS (SELECT 1 FROM raw.prices p WHERE p.ticker = u.ticker AND p.date <= $as_of) AS has_prices
+       -- one grouped pass over raw.prices rather than a probe per ticker
+       u.ticker IN (SELECT DISTINCT ticker FROM raw.prices WHERE date <= $as_of) AS has_prices
 FROM raw.universe u
 WHERE coalesce(u.asset_type, '') <> 'future' AND EXISTS (SELECT 1 FROM raw.prices)
 ORDER BY u.ticker
