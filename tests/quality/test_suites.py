@@ -37,15 +37,17 @@ def _bars(ticker="MOD", closes=None, adj=None):
 
 
 def test_every_raw_table_and_mart_has_a_suite_named_after_it():
-    from scout_pipeline.defs.quality.checks import quality_checks
+    from scout_pipeline.definitions import defs
 
     tables = [("raw", t) for t in RAW_TABLES] + [(m.layer, m.name) for m in load_models() if m.layer == "marts"]
     for schema, table in tables:
         module = importlib.import_module(f"scout_pipeline.quality.{schema}.{table}")
         assert module.SUITE.table == table and module.SUITE.schema == schema
-    names = {spec.name for check in quality_checks for spec in check.check_specs}
-    assert names == {f"{t}_suite" for _, t in tables}
-    assert all(spec.blocking for check in quality_checks for spec in check.check_specs)
+    # raw suites are checks of their own step; a mart's suite is a check spec of the mart's asset
+    specs = [spec for d in [*defs.assets, *defs.asset_checks] for spec in d.check_specs]
+    assert {(tuple(spec.asset_key.path), spec.name) for spec in specs} == {
+        ((schema, table), f"{table}_suite") for schema, table in tables}
+    assert all(spec.blocking for spec in specs)
 
 
 def test_every_parameter_a_suite_binds_is_provided(con):
