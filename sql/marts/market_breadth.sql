@@ -5,7 +5,7 @@
 -- @column as_of: session date.
 -- @column segment: equity segment from stg_universe.segments (small_cap, large_cap, sp500, ...).
 -- @column members: segment members with a close on this session.
--- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included); null when none has the history. Every measure reads a member's bars of the last 2 x L market sessions up to the row (L = the longest window, at least 20): a name that traded on fewer than half of them lacks the history.
+-- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included; compared exactly, closes to 1e-6 as decimals); null when none has the history. Every measure reads a member's bars of the last 2 x L market sessions up to the row (L = the longest window, at least 20): a name that traded on fewer than half of them lacks the history.
 -- @column pct_above_200d: same with the breadth_long_ma_sessions (200) session average.
 -- @column new_highs: members whose close is the highest of the last new_high_low_sessions (252) sessions, today included (needs that much history).
 -- @column new_lows: members whose close is the lowest of the last new_high_low_sessions (252) sessions.
