@@ -177,8 +177,12 @@ latest AS (
                                          $breadth_short_ma_sessions::INTEGER)) AS closes,
            arg_max(adj_close, date, 21) AS adj_closes,
            arg_max(date, date, 21) AS dates
-    FROM (SELECT m.*, unnest(range(greatest(m.sb - b.span + 1, 1), least(m.sb, b.agg) + 1)) AS at_sb
-          FROM member_bars m, bounds b)
+    FROM (SELECT m.*, a.at_sb
+          FROM member_bars m
+          CROSS JOIN bounds b
+          -- at most 5 totalled sessions on this path: a cross join with them is cheap
+          CROSS JOIN (SELECT unnest(range(1, agg + 1)) AS at_sb FROM bounds) a
+          WHERE m.sb >= a.at_sb AND m.sb < a.at_sb + b.span)
     GROUP BY tid, ticker, at_sb
 ),
 by_member AS (
