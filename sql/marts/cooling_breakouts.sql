@@ -25,17 +25,32 @@ WITH equities AS (
     FROM staging.stg_universe
     WHERE asset_type = 'equity'
 ),
-sessions AS (
-    -- the market's sessions as seen in equity prices, numbered from the latest (0) back
-    SELECT date, row_number() OVER (ORDER BY date DESC) - 1 AS sessions_back
-    FROM (SELECT DISTINCT date
-          FROM staging.stg_prices
-          WHERE date <= $as_of AND ticker IN (SELECT ticker FROM equities))
-),
 needed AS (
     -- rows a name needs: the breakout window plus the longest lookback before it
     SELECT $breakout_window::INTEGER
            + greatest($breakout_lookback::INTEGER, $volume_avg_sessions::INTEGER) AS n
+),
+recent_sessions AS (
+    -- the equity sessions of the last 1.5 x K + 15 calendar days, K = 2n (the sessions read
+    -- below): when they are at least K, they hold the last K, and older history is not scanned
+    SELECT DISTINCT date
+    FROM staging.stg_prices
+    WHERE date <= $as_of AND date > $as_of - (3 * (SELECT n FROM needed) + 15)
+      AND ticker IN (SELECT ticker FROM equities)
+),
+sessions AS (
+    -- the market's sessions as seen in equity prices, numbered from the latest (0) back
+    SELECT date, row_number() OVER (ORDER BY date DESC) - 1 AS sessions_back
+    FROM (SELECT date FROM recent_sessions
+          UNION ALL
+          -- older sessions, only when the recent days hold fewer than K (a short or gappy history)
+          SELECT DISTINCT date
+          FROM staging.stg_prices
+          WHERE date <= $as_of - (3 * (SELECT n FROM needed) + 15)
+            AND ticker IN (SELECT ticker FROM equities)
+            AND date >= (SELECT CASE WHEN count(*) >= 2 * (SELECT n FROM needed)
+                                     THEN $as_of ELSE DATE '0001-01-01' END
+                         FROM recent_sessions))
 ),
 window_start AS (
     SELECT min(s.date) FILTER (WHERE s.sessions_back < $breakout_window::INTEGER) AS first_date,
