@@ -199,7 +199,7 @@ def test_breadth_history_shorter_than_its_trend_equals_a_full_rebuild(market, co
     """When the kept rows do not reach breadth_trend_sessions back (history 3 < trend 5), a
     daily run totals the earlier sessions itself: still the rows of a full rebuild."""
     params = {**PARAMS, "breadth_history_sessions": 3}
-    days = calendar.sessions(dt.date(2025, 7, 1), dt.date(2025, 7, 10))
+    days = calendar.sessions(dt.date(2025, 7, 1), dt.date(2025, 7, 7))  # through the holiday
     _breadth_runs(con, market, days, params)
     con.execute("ATTACH ':memory:' AS b")
     con.execute("COPY FROM DATABASE memory TO b")
