@@ -85,9 +85,9 @@ member_bars AS (
 near AS (
     -- bar k (1 = the latest) of the window and the volume_avg_sessions bars before the oldest:
     -- what the window bars' volume averages and their highs within the window read
-    SELECT tid, ticker, n_bars, k, dates[k] AS date, closes[k] AS close,
+    SELECT tid, ticker, n_bars, mid_high, k, dates[k] AS date, closes[k] AS close,
            volumes[k] AS volume, k <= w AS in_window
-    FROM (SELECT tid, ticker, n_bars, w, dates, closes, volumes,
+    FROM (SELECT tid, ticker, n_bars, w, mid_high, dates, closes, volumes,
                  unnest(range(1, least(n_bars, w + $volume_avg_sessions::INTEGER) + 1)) AS k
           FROM member_bars)
 ),
@@ -106,7 +106,7 @@ far AS (
 ),
 in_window AS (
     SELECT r.tid, r.ticker, r.date, r.close, r.volume,
-           greatest(r.near_high, m.mid_high, f.far_high) AS prior_high,
+           greatest(r.near_high, r.mid_high, f.far_high) AS prior_high,
            least(r.n_bars - r.k, $breakout_lookback::INTEGER) AS prior_sessions,
            r.prior_avg_volume, r.prior_volume_sessions
     FROM (SELECT *,
@@ -119,7 +119,6 @@ in_window AS (
                  prior_volume AS (PARTITION BY tid ORDER BY k DESC
                                   ROWS BETWEEN $volume_avg_sessions::INTEGER PRECEDING AND 1 PRECEDING)
           QUALIFY in_window) r
-    JOIN member_bars m ON m.tid = r.tid
     LEFT JOIN far f ON f.tid = r.tid AND f.k = r.k
 ),
 first_breakout AS (
