@@ -76,25 +76,23 @@ first_read AS (
     SELECT min(m.date) AS date FROM market_sessions m, bounds k WHERE m.sessions_back <= k.read
 ),
 recent AS (
-    SELECT t.tid, p.ticker, p.date, s.sessions_back AS sb, p.close, p.adj_close,
-           row_number() OVER (PARTITION BY t.tid ORDER BY p.date DESC) AS rn_back,
-           count(*) FILTER (WHERE s.sessions_back <= b.agg) OVER (PARTITION BY t.tid) AS n_agg
+    SELECT t.tid, p.ticker, p.date, s.sessions_back AS sb, p.close, p.adj_close
     FROM staging.stg_prices p
     JOIN tickers t ON t.ticker = p.ticker
     JOIN market_sessions s ON s.date = p.date
     CROSS JOIN bounds b
     WHERE p.date <= $as_of AND s.sessions_back <= b.read AND NOT b.by_member
       AND p.date >= (SELECT date FROM first_read)
-    -- a row's measures read at most lookback earlier bars of the member: its rows from the
-    -- oldest totalled session on, plus that many, are all a build needs
-    QUALIFY rn_back <= n_agg + (SELECT n FROM lookback)
 ),
 rolling AS (
     -- a full window is there when the bar N-1 rows back exists (closes are never null) and lies
     -- within the last 2 x lookback market sessions; one offset per window, no frame counts.
     -- A close is compared with its average as exact DECIMAL sums (closes to 1e-6), so the
     -- answer does not depend on the order a window or a list adds in: both paths agree
-    SELECT r.tid, r.ticker, r.date, r.sb, r.rn_back, r.n_agg,
+    SELECT r.tid, r.ticker, r.date, r.sb,
+           -- a totalled bar, or one of the 20 before one (whose caps weigh its returns)
+           min(sb) OVER (PARTITION BY tid ORDER BY date ROWS BETWEEN CURRENT ROW AND 20 FOLLOWING)
+               <= b.agg AS weighed,
            CASE WHEN lag(sb, $breadth_short_ma_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close::DECIMAL(18, 6) * $breadth_short_ma_sessions::INTEGER
                      > sum(close::DECIMAL(18, 6)) OVER short_ma END AS above_short,
@@ -126,8 +124,10 @@ caps AS (
     JOIN tickers t ON t.ticker = f.ticker
     WHERE f.market_cap > 0 AND f.as_of <= $as_of
       -- an older snapshot is too old for every bar read
-      AND f.as_of + $fundamentals_max_age_days::INTEGER >= (SELECT date FROM first_read)
-      AND NOT (SELECT by_member FROM bounds)
+      -- (none on the few-sessions path: a date past every snapshot)
+      AND f.as_of + $fundamentals_max_age_days::INTEGER
+          >= (SELECT CASE WHEN k.by_member THEN DATE '9999-12-31' ELSE r.date END
+              FROM first_read r, bounds k)
 ),
 capped AS (
     -- each bar's latest market cap on or before its date (a snapshot taken the same day
@@ -139,7 +139,7 @@ capped AS (
                  last_value(snap IGNORE NULLS) OVER (
                      PARTITION BY tid ORDER BY date, is_bar ROWS UNBOUNDED PRECEDING) AS snap_at
           -- caps are needed for the totalled rows and the 20 bars before them (cap_20d)
-          FROM (SELECT *, 1 AS is_bar FROM rolling WHERE rn_back <= n_agg + 20
+          FROM (SELECT *, 1 AS is_bar FROM rolling WHERE weighed
                 UNION ALL BY NAME
                 SELECT *, 0 AS is_bar FROM caps))
     WHERE is_bar = 1
