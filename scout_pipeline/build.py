@@ -35,9 +35,17 @@ def ordered(models: tuple[SqlModel, ...] | None = None) -> list[SqlModel]:
 def apply_comments(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
     comments = model.comments()
     kind = "VIEW" if model.layer == "staging" else "TABLE"
-    con.execute(f"COMMENT ON {kind} {model.table} IS {store.sql_literal(comments.pop(''))}")
-    for col, text in comments.items():
-        con.execute(f'COMMENT ON COLUMN {model.table}."{col}" IS {store.sql_literal(text)}')
+    # one transaction for all of them: a commit per comment cost ~0.5 ms each (~10 ms a mart,
+    # every run), a third of that together (builds run outside a transaction, as incremental.py)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"COMMENT ON {kind} {model.table} IS {store.sql_literal(comments.pop(''))}")
+        for col, text in comments.items():
+            con.execute(f'COMMENT ON COLUMN {model.table}."{col}" IS {store.sql_literal(text)}')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: SqlModel, params: dict) -> str:

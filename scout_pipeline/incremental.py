@@ -12,8 +12,10 @@ a parameter the SQL binds changed, the as-of day moved backwards, a provider res
 recorded (raw.restatements), an undated raw table the mart reads (universe, pairs, FOMC
 calendar) changed, or raw rows of the built days disappeared. `meta.mart_builds` remembers,
 per mart, what its last build saw. A mart whose SQL needs its own earlier rows (a streak's
-history) names their columns in a `-- @carry` header line and reads them from the temporary
-table `carried` (empty on a full rebuild) rather than recomputing them from raw history.
+history, market_breadth's earlier spreads) names their columns in a `-- @carry` header line
+and reads them from the temporary table `carried` (empty on a full rebuild) rather than
+recomputing them from raw history: the SQL must check that the rows it needs are there (a
+correction can reach back past the oldest kept row) and compute what they lack.
 No Dagster here.
 """
 

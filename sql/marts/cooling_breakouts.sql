@@ -25,17 +25,32 @@ WITH equities AS (
     FROM staging.stg_universe
     WHERE asset_type = 'equity'
 ),
-sessions AS (
-    -- the market's sessions as seen in equity prices, numbered from the latest (0) back
-    SELECT date, row_number() OVER (ORDER BY date DESC) - 1 AS sessions_back
-    FROM (SELECT DISTINCT date
-          FROM staging.stg_prices
-          WHERE date <= $as_of AND ticker IN (SELECT ticker FROM equities))
-),
 needed AS (
     -- rows a name needs: the breakout window plus the longest lookback before it
     SELECT $breakout_window::INTEGER
            + greatest($breakout_lookback::INTEGER, $volume_avg_sessions::INTEGER) AS n
+),
+recent_sessions AS (
+    -- the equity sessions of the last 1.5 x K + 15 calendar days, K = 2n (the sessions read
+    -- below): when they are at least K, they hold the last K, and older history is not scanned
+    SELECT DISTINCT date
+    FROM staging.stg_prices
+    WHERE date <= $as_of AND date > $as_of - (3 * (SELECT n FROM needed) + 15)
+      AND ticker IN (SELECT ticker FROM equities)
+),
+sessions AS (
+    -- the market's sessions as seen in equity prices, numbered from the latest (0) back
+    SELECT date, row_number() OVER (ORDER BY date DESC) - 1 AS sessions_back
+    FROM (SELECT date FROM recent_sessions
+          UNION ALL
+          -- older sessions, only when the recent days hold fewer than K (a short or gappy history)
+          SELECT DISTINCT date
+          FROM staging.stg_prices
+          WHERE date <= $as_of - (3 * (SELECT n FROM needed) + 15)
+            AND ticker IN (SELECT ticker FROM equities)
+            AND date >= (SELECT CASE WHEN count(*) >= 2 * (SELECT n FROM needed)
+                                     THEN $as_of ELSE DATE '0001-01-01' END
+                         FROM recent_sessions))
 ),
 window_start AS (
     SELECT min(s.date) FILTER (WHERE s.sessions_back < $breakout_window::INTEGER) AS first_date,
@@ -46,30 +61,65 @@ window_start AS (
     FROM sessions s, needed n
     GROUP BY n.n
 ),
-recent AS (
-    SELECT e.tid, p.ticker, p.date, p.close, p.volume
-    FROM staging.stg_prices p
-    JOIN equities e ON e.ticker = p.ticker
-    CROSS JOIN window_start w
-    WHERE p.date <= $as_of AND p.date >= w.first_read
-    QUALIFY row_number() OVER (PARTITION BY e.tid ORDER BY p.date DESC) <= (SELECT n FROM needed)
+member_bars AS (
+    -- each equity's last n bars among the last 2n market sessions (a name missing more than
+    -- half of them lacks the history to break out), newest first, and how many of them lie
+    -- in the breakout window: one top-n aggregate per name, no sort of every bar
+    SELECT tid, ticker, dates, closes, volumes, n_bars, w,
+           -- the middle: bars w + 1 .. lookback + 1 back (none when the window is longer)
+           list_max(closes[w + 1:$breakout_lookback::INTEGER + 1]) AS mid_high
+    FROM (SELECT *, len(dates) AS n_bars, len(list_filter(dates, lambda d: d >= first_date)) AS w
+    FROM (SELECT e.tid, p.ticker, any_value(w.first_date) AS first_date,
+                 max(p.date, $breakout_window::INTEGER
+                             + greatest($breakout_lookback::INTEGER, $volume_avg_sessions::INTEGER)) AS dates,
+                 arg_max(p.close, p.date, $breakout_window::INTEGER
+                             + greatest($breakout_lookback::INTEGER, $volume_avg_sessions::INTEGER)) AS closes,
+                 arg_max(p.volume, p.date, $breakout_window::INTEGER
+                             + greatest($breakout_lookback::INTEGER, $volume_avg_sessions::INTEGER)) AS volumes
+          FROM staging.stg_prices p
+          JOIN equities e ON e.ticker = p.ticker
+          CROSS JOIN window_start w
+          WHERE p.date <= $as_of AND p.date >= w.first_read
+          GROUP BY e.tid, p.ticker))
 ),
-rolling AS (
-    SELECT tid, ticker, date, close, volume,
-           max(close) OVER prior AS prior_high,
-           count(close) OVER prior AS prior_sessions,
-           avg(volume) OVER prior_volume AS prior_avg_volume,
-           count(volume) OVER prior_volume AS prior_volume_sessions
-    FROM recent
-    WINDOW prior AS (PARTITION BY tid ORDER BY date
-                     ROWS BETWEEN $breakout_lookback::INTEGER PRECEDING AND 1 PRECEDING),
-           prior_volume AS (PARTITION BY tid ORDER BY date
-                            ROWS BETWEEN $volume_avg_sessions::INTEGER PRECEDING AND 1 PRECEDING)
+near AS (
+    -- bar k (1 = the latest) of the window and the volume_avg_sessions bars before the oldest:
+    -- what the window bars' volume averages and their highs within the window read
+    SELECT tid, ticker, n_bars, mid_high, k, dates[k] AS date, closes[k] AS close,
+           volumes[k] AS volume, k <= w AS in_window
+    FROM (SELECT tid, ticker, n_bars, w, mid_high, dates, closes, volumes,
+                 unnest(range(1, least(n_bars, w + $volume_avg_sessions::INTEGER) + 1)) AS k
+          FROM member_bars)
+),
+far AS (
+    -- window bar k's prior breakout_lookback bars (k + 1 .. k + lookback back) are the window
+    -- bars older than it (near_high), the bars w + 1 .. lookback + 1 back that every window
+    -- bar's range holds (mid_high), and those from there up to k + lookback back (far_high: a
+    -- running maximum over them, read at k + lookback): three short pieces with the maximum of
+    -- a lookback-bar frame slid over every bar
+    SELECT tid, j - $breakout_lookback::INTEGER AS k,
+           max(close) OVER (PARTITION BY tid ORDER BY j ROWS UNBOUNDED PRECEDING) AS far_high
+    FROM (SELECT tid, j, closes[j] AS close
+          FROM (SELECT tid, closes, unnest(range(greatest(w, $breakout_lookback::INTEGER + 1) + 1,
+                                               least(n_bars, w + $breakout_lookback::INTEGER) + 1)) AS j
+                FROM member_bars))
 ),
 in_window AS (
-    SELECT r.*
-    FROM rolling r, window_start w
-    WHERE r.date >= w.first_date
+    SELECT r.tid, r.ticker, r.date, r.close, r.volume,
+           greatest(r.near_high, r.mid_high, f.far_high) AS prior_high,
+           least(r.n_bars - r.k, $breakout_lookback::INTEGER) AS prior_sessions,
+           r.prior_avg_volume, r.prior_volume_sessions
+    FROM (SELECT *,
+                 max(close) FILTER (WHERE in_window) OVER prior AS near_high,
+                 avg(volume) OVER prior_volume AS prior_avg_volume,
+                 count(volume) OVER prior_volume AS prior_volume_sessions
+          FROM near
+          WINDOW prior AS (PARTITION BY tid ORDER BY k DESC
+                           ROWS BETWEEN $breakout_lookback::INTEGER PRECEDING AND 1 PRECEDING),
+                 prior_volume AS (PARTITION BY tid ORDER BY k DESC
+                                  ROWS BETWEEN $volume_avg_sessions::INTEGER PRECEDING AND 1 PRECEDING)
+          QUALIFY in_window) r
+    LEFT JOIN far f ON f.tid = r.tid AND f.k = r.k
 ),
 first_breakout AS (
     SELECT ticker, date AS breakout_date, prior_high AS breakout_level, close AS breakout_close,

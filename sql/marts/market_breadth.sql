@@ -1,10 +1,11 @@
 -- market_breadth: one row per session (the last breadth_history_sessions up to the as-of day) and equity segment: how many members are in uptrends or at new highs, and whether the average member beats the cap-weighted segment (breadth_signal: broadening when the 20-session equal-minus-cap spread is positive and rising, beyond a tolerance).
 -- @key as_of, segment
 -- @incremental as_of keep breadth_history_sessions
+-- @carry as_of DATE, segment VARCHAR, breadth_spread_20d DOUBLE
 -- @column as_of: session date.
 -- @column segment: equity segment from stg_universe.segments (small_cap, large_cap, sp500, ...).
 -- @column members: segment members with a close on this session.
--- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included); null when none has the history. Every measure reads a member's bars of the last 2 x L market sessions up to the row (L = the longest window, at least 20): a name that traded on fewer than half of them lacks the history.
+-- @column pct_above_50d: percent (0-100) of members with breadth_short_ma_sessions (50) sessions of history whose close is above their 50-session average close (today included; compared exactly, closes to 1e-6 as decimals); null when none has the history. Every measure reads a member's bars of the last 2 x L market sessions up to the row (L = the longest window, at least 20): a name that traded on fewer than half of them lacks the history.
 -- @column pct_above_200d: same with the breadth_long_ma_sessions (200) session average.
 -- @column new_highs: members whose close is the highest of the last new_high_low_sessions (252) sessions, today included (needs that much history).
 -- @column new_lows: members whose close is the lowest of the last new_high_low_sessions (252) sessions.
@@ -41,41 +42,63 @@ lookback AS (
     SELECT greatest($breadth_long_ma_sessions::INTEGER, $new_high_low_sessions::INTEGER,
                     $breadth_short_ma_sessions::INTEGER, 20) AS n
 ),
+prior_spreads AS (
+    -- the spreads of the mart's own earlier rows (an incremental build hands them over as
+    -- `carried`; empty on a full rebuild), numbered like the sessions
+    SELECT s.sessions_back AS sb, c.segment, c.breadth_spread_20d
+    FROM carried c
+    JOIN market_sessions s ON s.date = c.as_of
+),
 bounds AS (
     -- a run writes the shown sessions from $since on (scout_pipeline/incremental.py); the
-    -- sessions_back of the oldest written (emit), of the oldest whose totals breadth_signal
-    -- compares with (agg), and of the oldest bar a member's measures may read (read): a
-    -- measure reads the member's bars of the last 2 x lookback market sessions up to its row
-    -- (a name missing more than half of them lacks history for the longer measures), so a
-    -- row's values do not depend on the run that wrote it
-    SELECT e.emit, e.emit + $breadth_trend_sessions::INTEGER AS agg,
-           e.emit + $breadth_trend_sessions::INTEGER + 2 * l.n AS read, 2 * l.n AS span
-    FROM (SELECT max(sessions_back) FILTER (
-                     WHERE sessions_back <= $breadth_history_sessions::INTEGER AND date >= $since) AS emit
-          FROM market_sessions) e, lookback l
+    -- sessions_back of the oldest written (emit), of the oldest whose totals this build
+    -- computes (agg: the written ones, plus the breadth_trend_sessions before them that
+    -- breadth_signal compares with unless the mart's earlier rows hold them all), and of the
+    -- oldest bar a member's measures may read (read): a measure reads the member's bars of
+    -- the last 2 x lookback market sessions up to its row (a name missing more than half of
+    -- them lacks history for the longer measures), so a row's values do not depend on the
+    -- run that wrote it
+    SELECT e.emit, e.emit + e.before AS agg, e.emit + e.before + 2 * l.n AS read, 2 * l.n AS span,
+           -- a few sessions (a daily run): a member's measures as one aggregate of its last
+           -- bars per session; more (a rebuild): sliding windows over its bars
+           e.emit + e.before <= 5 AS by_member
+    FROM (SELECT emit,
+                 CASE WHEN (SELECT count(DISTINCT sb) FROM prior_spreads
+                            WHERE sb > emit AND sb <= emit + $breadth_trend_sessions::INTEGER)
+                           = $breadth_trend_sessions::INTEGER
+                      THEN 0 ELSE $breadth_trend_sessions::INTEGER END AS before
+          FROM (SELECT max(sessions_back) FILTER (
+                           WHERE sessions_back <= $breadth_history_sessions::INTEGER AND date >= $since) AS emit
+                FROM market_sessions)) e,
+         lookback l
+),
+first_read AS (
+    SELECT min(m.date) AS date FROM market_sessions m, bounds k WHERE m.sessions_back <= k.read
 ),
 recent AS (
-    SELECT t.tid, p.ticker, p.date, s.sessions_back AS sb, p.close, p.adj_close,
-           row_number() OVER (PARTITION BY t.tid ORDER BY p.date DESC) AS rn_back,
-           count(*) FILTER (WHERE s.sessions_back <= b.agg) OVER (PARTITION BY t.tid) AS n_agg
+    SELECT t.tid, p.ticker, p.date, s.sessions_back AS sb, p.close, p.adj_close
     FROM staging.stg_prices p
     JOIN tickers t ON t.ticker = p.ticker
     JOIN market_sessions s ON s.date = p.date
     CROSS JOIN bounds b
-    WHERE p.date <= $as_of AND s.sessions_back <= b.read
-      AND p.date >= (SELECT min(m.date) FROM market_sessions m, bounds k WHERE m.sessions_back <= k.read)
-    -- a row's measures read at most lookback earlier bars of the member: its rows from the
-    -- oldest totalled session on, plus that many, are all a build needs
-    QUALIFY rn_back <= n_agg + (SELECT n FROM lookback)
+    WHERE p.date <= $as_of AND s.sessions_back <= b.read AND NOT b.by_member
+      AND p.date >= (SELECT date FROM first_read)
 ),
 rolling AS (
     -- a full window is there when the bar N-1 rows back exists (closes are never null) and lies
-    -- within the last 2 x lookback market sessions; one offset per window, no frame counts
-    SELECT r.tid, r.ticker, r.date, r.sb, r.close, r.rn_back, r.n_agg,
+    -- within the last 2 x lookback market sessions; one offset per window, no frame counts.
+    -- A close is compared with its average as exact DECIMAL sums (closes to 1e-6), so the
+    -- answer does not depend on the order a window or a list adds in: both paths agree
+    SELECT r.tid, r.ticker, r.date, r.sb,
+           -- a totalled bar, or one of the 20 before one (whose caps weigh its returns)
+           min(sb) OVER (PARTITION BY tid ORDER BY date ROWS BETWEEN CURRENT ROW AND 20 FOLLOWING)
+               <= b.agg AS weighed,
            CASE WHEN lag(sb, $breadth_short_ma_sessions::INTEGER - 1) OVER by_date - sb < b.span
-                THEN close > avg(close) OVER short_ma END AS above_short,
+                THEN close::DECIMAL(18, 6) * $breadth_short_ma_sessions::INTEGER
+                     > sum(close::DECIMAL(18, 6)) OVER short_ma END AS above_short,
            CASE WHEN lag(sb, $breadth_long_ma_sessions::INTEGER - 1) OVER by_date - sb < b.span
-                THEN close > avg(close) OVER long_ma END AS above_long,
+                THEN close::DECIMAL(18, 6) * $breadth_long_ma_sessions::INTEGER
+                     > sum(close::DECIMAL(18, 6)) OVER long_ma END AS above_long,
            CASE WHEN lag(sb, $new_high_low_sessions::INTEGER - 1) OVER by_date - sb < b.span
                 THEN close >= max(close) OVER high_low END AS new_high,
            CASE WHEN lag(sb, $new_high_low_sessions::INTEGER - 1) OVER by_date - sb < b.span
@@ -101,8 +124,10 @@ caps AS (
     JOIN tickers t ON t.ticker = f.ticker
     WHERE f.market_cap > 0 AND f.as_of <= $as_of
       -- an older snapshot is too old for every bar read
+      -- (none on the few-sessions path: a date past every snapshot)
       AND f.as_of + $fundamentals_max_age_days::INTEGER
-          >= (SELECT min(m.date) FROM market_sessions m, bounds k WHERE m.sessions_back <= k.read)
+          >= (SELECT CASE WHEN k.by_member THEN DATE '9999-12-31' ELSE r.date END
+              FROM first_read r, bounds k)
 ),
 capped AS (
     -- each bar's latest market cap on or before its date (a snapshot taken the same day
@@ -114,7 +139,7 @@ capped AS (
                  last_value(snap IGNORE NULLS) OVER (
                      PARTITION BY tid ORDER BY date, is_bar ROWS UNBOUNDED PRECEDING) AS snap_at
           -- caps are needed for the totalled rows and the 20 bars before them (cap_20d)
-          FROM (SELECT *, 1 AS is_bar FROM rolling WHERE rn_back <= n_agg + 20
+          FROM (SELECT *, 1 AS is_bar FROM rolling WHERE weighed
                 UNION ALL BY NAME
                 SELECT *, 0 AS is_bar FROM caps))
     WHERE is_bar = 1
@@ -122,17 +147,91 @@ capped AS (
 weighted AS (
     -- an N-session return is weighted by the cap at its START (the close it is measured
     -- from), as index arithmetic does: weighting by the end cap over-weights the winners
-    SELECT *,
+    SELECT tid, ticker, date, sb, above_short, above_long, new_high, new_low,
+           return_1d, return_5d, return_20d,
            lag(cap, 1) OVER by_date AS cap_1d,
            lag(cap, 5) OVER by_date AS cap_5d,
            lag(cap, 20) OVER by_date AS cap_20d
-    FROM capped
+    FROM capped, bounds b
     WINDOW by_date AS (PARTITION BY tid ORDER BY date)
+    QUALIFY sb <= b.agg
+),
+member_bars AS (
+    -- the few-sessions path: the members' bars of the last `read` market sessions
+    SELECT t.tid, p.ticker, p.date, s.sessions_back AS sb, p.close, p.adj_close
+    FROM staging.stg_prices p
+    JOIN tickers t ON t.ticker = p.ticker
+    JOIN market_sessions s ON s.date = p.date
+    CROSS JOIN bounds b
+    WHERE p.date <= $as_of AND s.sessions_back <= b.read AND b.by_member
+      AND p.date >= (SELECT date FROM first_read)
+),
+latest AS (
+    -- per member and totalled session: its bars among the 2 x lookback market sessions up
+    -- to that session (each bar listed under every totalled session it is within reach of),
+    -- the newest first (what the sliding windows read)
+    SELECT tid, ticker, at_sb,
+           min(sb) = at_sb AS traded,  -- a bar on that session
+           count(*) AS n_bars,
+           arg_max(close, date, greatest($breadth_long_ma_sessions::INTEGER, $new_high_low_sessions::INTEGER,
+                                         $breadth_short_ma_sessions::INTEGER)) AS closes,
+           arg_max(adj_close, date, 21) AS adj_closes,
+           arg_max(date, date, 21) AS dates
+    FROM (SELECT m.*, a.at_sb
+          FROM member_bars m
+          CROSS JOIN bounds b
+          -- at most 5 totalled sessions on this path: a cross join with them is cheap
+          CROSS JOIN (SELECT unnest(range(1, agg + 1)) AS at_sb FROM bounds) a
+          WHERE m.sb >= a.at_sb AND m.sb < a.at_sb + b.span)
+    GROUP BY tid, ticker, at_sb
+),
+by_member AS (
+    SELECT tid, ticker, dates[1] AS date, at_sb AS sb,
+           CASE WHEN n_bars >= $breadth_short_ma_sessions::INTEGER
+                THEN closes[1]::DECIMAL(18, 6) * $breadth_short_ma_sessions::INTEGER
+                     > list_sum(list_transform(closes[1:$breadth_short_ma_sessions::INTEGER],
+                                               lambda c: c::DECIMAL(18, 6))) END AS above_short,
+           CASE WHEN n_bars >= $breadth_long_ma_sessions::INTEGER
+                THEN closes[1]::DECIMAL(18, 6) * $breadth_long_ma_sessions::INTEGER
+                     > list_sum(list_transform(closes[1:$breadth_long_ma_sessions::INTEGER],
+                                               lambda c: c::DECIMAL(18, 6))) END AS above_long,
+           CASE WHEN n_bars >= $new_high_low_sessions::INTEGER
+                THEN closes[1] >= list_max(closes[1:$new_high_low_sessions::INTEGER]) END AS new_high,
+           CASE WHEN n_bars >= $new_high_low_sessions::INTEGER
+                THEN closes[1] <= list_min(closes[1:$new_high_low_sessions::INTEGER]) END AS new_low,
+           adj_closes[1] / adj_closes[2] - 1 AS return_1d,
+           adj_closes[1] / adj_closes[6] - 1 AS return_5d,
+           adj_closes[1] / adj_closes[21] - 1 AS return_20d,
+           dates[2] AS from_1d,
+           dates[6] AS from_5d,
+           dates[21] AS from_20d
+    FROM latest
+    WHERE traded
+),
+member_caps AS (
+    SELECT t.tid, f.as_of AS date, f.market_cap AS cap
+    FROM staging.stg_fundamentals f
+    JOIN tickers t ON t.ticker = f.ticker
+    WHERE f.market_cap > 0 AND f.as_of <= $as_of
+      -- an older snapshot is too old for every bar weighed
+      AND f.as_of + $fundamentals_max_age_days::INTEGER
+          >= (SELECT min(least(from_1d, from_5d, from_20d)) FROM by_member)
+),
+member_weighted AS (
+    -- the same weights: the latest snapshot on or before the bar a return starts from
+    SELECT w.* EXCLUDE (from_1d, from_5d, from_20d),
+           CASE WHEN w.from_1d - c1.date <= $fundamentals_max_age_days::INTEGER THEN c1.cap END AS cap_1d,
+           CASE WHEN w.from_5d - c5.date <= $fundamentals_max_age_days::INTEGER THEN c5.cap END AS cap_5d,
+           CASE WHEN w.from_20d - c20.date <= $fundamentals_max_age_days::INTEGER THEN c20.cap END AS cap_20d
+    FROM by_member w
+    ASOF LEFT JOIN member_caps c1 ON c1.tid = w.tid AND w.from_1d >= c1.date
+    ASOF LEFT JOIN member_caps c5 ON c5.tid = w.tid AND w.from_5d >= c5.date
+    ASOF LEFT JOIN member_caps c20 ON c20.tid = w.tid AND w.from_20d >= c20.date
 ),
 shown AS (
-    SELECT w.*
-    FROM weighted w, bounds b
-    WHERE w.sb <= b.agg
+    SELECT * FROM weighted
+    UNION ALL BY NAME
+    SELECT * FROM member_weighted
 ),
 agg AS (
     -- sums in DECIMAL are exact, so the result does not depend on row order or threads
@@ -158,11 +257,15 @@ agg AS (
 ),
 spreads AS (
     -- the segment's spread breadth_trend_sessions market sessions earlier (even before the
-    -- first shown session, so every shown row with the history has a signal)
-    SELECT a.*, a.ew_20d - a.cw_20d AS spread_20d, e.ew_20d - e.cw_20d AS spread_20d_before
+    -- first shown session, so every shown row with the history has a signal): totalled by
+    -- this build when that session lies within agg, else the mart's own earlier row
+    SELECT a.*, a.ew_20d - a.cw_20d AS spread_20d,
+           CASE WHEN a.sb + $breadth_trend_sessions::INTEGER <= b.agg THEN e.ew_20d - e.cw_20d
+                ELSE c.breadth_spread_20d END AS spread_20d_before
     FROM agg a
     CROSS JOIN bounds b
     LEFT JOIN agg e ON e.segment = a.segment AND e.sb = a.sb + $breadth_trend_sessions::INTEGER
+    LEFT JOIN prior_spreads c ON c.segment = a.segment AND c.sb = a.sb + $breadth_trend_sessions::INTEGER
     WHERE a.sb <= b.emit
 )
 SELECT as_of, segment, members, pct_above_50d, pct_above_200d, new_highs, new_lows,

@@ -28,12 +28,26 @@ WITH small_caps AS (
     FROM staging.stg_universe
     WHERE asset_type = 'equity' AND list_contains(segments, 'small_cap')
 ),
+recent_sessions AS (
+    -- the equity sessions of the last 1.5 x K + 15 calendar days, K = the sessions read below:
+    -- when they are at least K, they hold the last K, and the rest of history is not scanned
+    SELECT DISTINCT date
+    FROM staging.stg_prices
+    WHERE date <= $as_of AND date > $as_of - (3 * ($rs_sessions::INTEGER + 1) + 15)
+      AND ticker IN (SELECT ticker FROM staging.stg_universe WHERE asset_type = 'equity')
+),
 market_sessions AS (
     SELECT date, row_number() OVER (ORDER BY date DESC) AS sessions_back
-    FROM (SELECT DISTINCT date
+    FROM (SELECT date FROM recent_sessions
+          UNION ALL
+          -- older sessions, only when the recent days hold fewer than K (a short or gappy history)
+          SELECT DISTINCT date
           FROM staging.stg_prices
-          WHERE date <= $as_of
-            AND ticker IN (SELECT ticker FROM staging.stg_universe WHERE asset_type = 'equity'))
+          WHERE date <= $as_of - (3 * ($rs_sessions::INTEGER + 1) + 15)
+            AND ticker IN (SELECT ticker FROM staging.stg_universe WHERE asset_type = 'equity')
+            AND date >= (SELECT CASE WHEN count(*) >= 2 * ($rs_sessions::INTEGER + 1)
+                                     THEN $as_of ELSE DATE '0001-01-01' END
+                         FROM recent_sessions))
 ),
 equity_sessions AS (
     -- the as-of session, and how far back to look for each name's last rs_sessions + 1 closes

@@ -163,3 +163,49 @@ def test_full_refresh_flag_reaches_the_sql_params():
     assert resource.sql_params()["full_refresh"] is True and "incremental" not in resource.sql_params()
     daily = ScoutResource(as_of="2025-07-15").sql_params()
     assert daily["incremental"] is True and "full_refresh" not in daily
+
+
+def _breadth_runs(con, market, days, params):
+    """Incremental runs of every model for `days` (the first loads everything up to it)."""
+    for n, day in enumerate(days):
+        _load(con, market, day, first=n == 0, stamp=dt.datetime.combine(day, dt.time(22)))
+        build_all(con, {**run_params(day, **params), "incremental": True})
+
+
+def test_breadth_reads_the_spread_it_compares_with_from_its_own_rows(market, con):
+    """A daily market_breadth row takes the spread breadth_signal compares with from the mart's
+    earlier row (`-- @carry`), not from raw history: altered there, it moves the signal."""
+    days = calendar.sessions(dt.date(2025, 7, 1), dt.date(2025, 7, 3))
+    _breadth_runs(con, market, days[:2], PARAMS)
+    # the session breadth_trend_sessions (5) before the next run's: its stored spread, made huge
+    earlier = calendar.sessions(dt.date(2025, 6, 20), days[2])[-1 - run_params(days[2])["breadth_trend_sessions"]]
+    con.execute("UPDATE marts.market_breadth SET breadth_spread_20d = 1.0 WHERE as_of = ?", [earlier])
+    _breadth_runs(con, market, [days[2]], PARAMS)  # a later run: no first load
+    rows = con.execute("SELECT segment, breadth_spread_20d, breadth_signal FROM marts.market_breadth "
+                       "WHERE as_of = ? AND breadth_spread_20d IS NOT NULL", [days[2]]).fetchall()
+    assert rows
+    tol = run_params(days[2])["breadth_spread_tolerance"] / 100
+    for segment, spread, signal in rows:
+        # spread - 1.0 < -tol always: narrowing when the spread is below -tol, else mixed
+        assert signal == ("narrowing" if spread < -tol else "mixed"), segment
+    # a full rebuild compares with the spread recomputed from raw history instead
+    build_all(con, {**run_params(days[2], **PARAMS), "full_refresh": True})
+    restored = con.execute("SELECT count(*) FROM marts.market_breadth WHERE as_of = ? "
+                           "AND breadth_spread_20d = 1.0", [earlier]).fetchone()[0]
+    assert restored == 0
+
+
+def test_breadth_history_shorter_than_its_trend_equals_a_full_rebuild(market, con):
+    """When the kept rows do not reach breadth_trend_sessions back (history 3 < trend 5), a
+    daily run totals the earlier sessions itself: still the rows of a full rebuild."""
+    params = {**PARAMS, "breadth_history_sessions": 3}
+    days = calendar.sessions(dt.date(2025, 7, 1), dt.date(2025, 7, 7))  # through the holiday
+    _breadth_runs(con, market, days, params)
+    con.execute("ATTACH ':memory:' AS b")
+    con.execute("COPY FROM DATABASE memory TO b")
+    con.execute("USE b")
+    build_all(con, {**run_params(days[-1], **params), "full_refresh": True})
+    con.execute("USE memory")
+    assert con.execute("SELECT count(*) FROM marts.market_breadth WHERE breadth_signal IS NOT NULL").fetchone()[0]
+    assert _differences(con, "marts.market_breadth") == 0
+    con.execute("DETACH b")
