@@ -386,6 +386,19 @@ class KeyOrder:
         self._last = (tuple(col[n - 1].as_py() for col in lead), last[n - 1].as_py())
 
 
+def keys_in_order(dataset: str, frame: pd.DataFrame) -> bool:
+    """True when `KeyOrder` proves that `frame` holds each key of `dataset` once (only the key
+    columns are conformed, a batch at a time); False = not proven, maybe unique."""
+    key = RAW_TABLES[dataset][0]
+    order = KeyOrder(key)
+    for start in range(0, len(frame), BATCH_ROWS):
+        if not order.unique:
+            break
+        part = conform(dataset, frame.iloc[start:start + BATCH_ROWS], columns=key)
+        order.feed(pa.Table.from_pandas(part, preserve_index=False))
+    return order.unique
+
+
 def _refuse_duplicate_keys(con: duckdb.DuckDBPyConnection, table: str, dataset: str) -> None:
     """Raise ConstraintException naming a key of `dataset` that `table` holds more than once."""
     key = RAW_TABLES[dataset][0]
