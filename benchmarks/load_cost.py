@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -74,11 +75,28 @@ def first_load(store, path: Path, frames: dict, ingest: bool = False) -> int:
     return written
 
 
-def daily(store, base: Path, copy: Path, prices) -> int:
+def daily(store, base: Path, copy: Path, prices) -> dict:
+    """The new session's prices upserted into a copy of the loaded history: seconds of the
+    upsert (its transaction committed) and of the close (checkpoint) after it."""
     shutil.copyfile(base, copy)
     con = _connect(copy)
     try:
-        return store.upsert(con, "prices", prices, T2)
+        started = time.perf_counter()
+        store.upsert(con, "prices", prices, T2)
+        upserted = time.perf_counter()
+    finally:
+        con.close()
+    return {"upsert_s": upserted - started, "close_s": time.perf_counter() - upserted}
+
+
+def migrate(store, keyed: Path, copy: Path) -> float:
+    """Seconds `store.drop_raw_keys` takes on a copy of a store loaded with primary keys."""
+    shutil.copyfile(keyed, copy)
+    con = _connect(copy)
+    try:
+        started = time.perf_counter()
+        store.drop_raw_keys(con)
+        return time.perf_counter() - started
     finally:
         con.close()
 
@@ -86,8 +104,9 @@ def daily(store, base: Path, copy: Path, prices) -> int:
 def timed(fn) -> dict:
     harness.reset_peak()
     wall, cpu = time.perf_counter(), time.process_time()
-    fn()
-    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "peak_mib": harness.peak_mib()}
+    out = fn()
+    return {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "peak_mib": harness.peak_mib(),
+            **(out if isinstance(out, dict) else {})}
 
 
 def parts(store, path: Path, frames: dict) -> dict:
@@ -141,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     hist, new, _ = split_session(synth(args.equities, args.years, dt.date.fromisoformat(args.as_of)),
                                  dt.date.fromisoformat(args.as_of))
     rows = sum(len(f) for f in hist.values())
-    frames_mib = harness.peak_mib()
+    load_start = [round(x, 2) for x in os.getloadavg()]  # a shared machine: say how busy it was
+    frames_mib = (harness._status_kib("VmRSS") or 0) / 1024  # RSS holding the source frames
     variants = {"load": lambda: first_load(store, work / "load.duckdb", hist),
                 "load+ingest": lambda: first_load(store, work / "ingest.duckdb", hist, ingest=True)}
     old = baseline_store(args.baseline, work / "baseline") if args.baseline else None
@@ -167,8 +187,14 @@ def main(argv: list[str] | None = None) -> int:
                  "peak_mib": round(max(r["peak_mib"] for r in runs)), "walls": [round(r["wall"], 3) for r in runs]}
         if "daily" not in name:
             entry["rows_per_s_M"] = round(rows / wall / 1e6, 3)
+        else:
+            for part in ("upsert_s", "close_s"):
+                entry[part] = round(statistics.median(r[part] for r in runs), 3)
         report[name] = entry
     report["parts"] = parts(store, work / "parts.duckdb", hist)
+    if old is not None:  # a store loaded with the baseline's keys, rebuilt without them once
+        report["drop_raw_keys_s"] = round(migrate(store, work / "baseline.duckdb", work / "migrated.duckdb"), 3)
+    report["load_average_start_end"] = [load_start, [round(x, 2) for x in os.getloadavg()]]
     print(json.dumps(report, indent=1))
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
