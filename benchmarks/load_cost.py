@@ -13,6 +13,9 @@ same machine:
 - ``daily``: the new session's prices (one bar per series) upserted into a copy of the
   loaded history, for the current store and the baseline.
 
+Once each: the whole price history delivered again as a full snapshot (``replace_all``, no
+change), and ``store.drop_raw_keys`` on a store loaded with the baseline's keys.
+
 Also once: the parts of a load (conforming to Arrow alone, the insert alone, close).
 Prints rows/s, wall and CPU seconds and the peak RSS (VmHWM, reset before each variant; the
 source frames' RSS is printed too, since the peak includes them).
@@ -87,6 +90,19 @@ def daily(store, base: Path, copy: Path, prices) -> dict:
     finally:
         con.close()
     return {"upsert_s": upserted - started, "close_s": time.perf_counter() - upserted}
+
+
+def redeliver(store, base: Path, copy: Path, prices) -> dict:
+    """The whole price history delivered again as a full snapshot (`replace_all`, as a complete
+    source's run does) into a copy of the loaded history: nothing changed, nothing written."""
+    shutil.copyfile(base, copy)
+    con = _connect(copy)
+    try:
+        started = time.perf_counter()
+        written = store.upsert(con, "prices", prices, T2, replace_all=True)
+        return {"upsert_s": time.perf_counter() - started, "written": written}
+    finally:
+        con.close()
 
 
 def migrate(store, keyed: Path, copy: Path) -> float:
@@ -192,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
                 entry[part] = round(statistics.median(r[part] for r in runs), 3)
         report[name] = entry
     report["parts"] = parts(store, work / "parts.duckdb", hist)
+    report["redeliver_history"] = {k: round(v, 3) for k, v in timed(
+        lambda: redeliver(store, work / "load.duckdb", work / "daily.duckdb", hist["prices"])).items()}
+    if old is not None:
+        report["baseline redeliver_history"] = {k: round(v, 3) for k, v in timed(
+            lambda: redeliver(old, work / "baseline.duckdb", work / "daily.duckdb", hist["prices"])).items()}
     if old is not None:  # a store loaded with the baseline's keys, rebuilt without them once
         report["drop_raw_keys_s"] = round(migrate(store, work / "baseline.duckdb", work / "migrated.duckdb"), 3)
     report["load_average_start_end"] = [load_start, [round(x, 2) for x in os.getloadavg()]]
