@@ -201,3 +201,13 @@ def test_a_store_from_before_keys_were_dropped_is_rebuilt_without_them(tmp_path)
                              "AND NOT is_nullable ORDER BY column_index").fetchall()
         assert [r[0] for r in not_null] == ["ticker", "date", "source", "loaded_at"]
         assert store.drop_raw_keys(c) == []  # once
+
+
+def test_a_changed_list_value_is_rewritten_in_place(con):
+    universe = pd.DataFrame([{"ticker": "A", "segments": ["x"], "source": "t"},
+                             {"ticker": "B", "segments": ["y"], "source": "t"}])
+    store.upsert(con, "universe", universe, dt.datetime(2026, 1, 1))
+    universe.at[0, "segments"] = ["x", "z"]
+    assert store.upsert(con, "universe", universe, dt.datetime(2026, 2, 1), replace_all=True) == 1
+    assert con.execute("SELECT ticker, segments, month(loaded_at) FROM raw.universe ORDER BY ticker").fetchall() == [
+        ("A", ["x", "z"], 2), ("B", ["y"], 1)]
