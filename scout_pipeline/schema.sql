@@ -1,7 +1,7 @@
 -- Raw tables (DESIGN.md "Raw tables"): created once per working database.
 -- Each raw table's key (the KEY comment; RAW_TABLES in sources/contracts.py) is unique by
 -- construction, not by an index: store.upsert refuses a delivery holding a key twice and
--- replaces a stored row by a MERGE on the key in one transaction (an ART index cost a first load
+-- replaces a stored row by DELETE by key + INSERT in one transaction (an ART index cost a first load
 -- about half its time). The gate's table_key_unique check verifies it on every run.
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS staging;

@@ -274,8 +274,8 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     The raw tables have no primary key (an index costs a first load about half its time):
     a key is unique by construction. A frame that holds a key twice is refused
     (`duckdb.ConstraintException` naming the key; the ingest assets set such copies aside
-    first), and a stored row is replaced in place by a `MERGE` on the key, in the same
-    transaction. The frame goes to DuckDB as Arrow batches (`conformed_batches`):
+    first), and a stored row is replaced by deleting it by key and inserting the new one,
+    in the same transaction. The frame goes to DuckDB as Arrow batches (`conformed_batches`):
     into an empty table (a first load, or a full replace that deleted everything) directly;
     otherwise staged in a temporary table, which DuckDB holds in its own columnar form and
     can spill to disk, and compared with the stored rows in one pass.
@@ -286,9 +286,7 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     table = f"raw.{dataset}"  # identifiers come from RAW_TABLES, never from input
     cols = ", ".join(key + values + ([] if "source" in key else ["source"]) + ["loaded_at"])
     on = " AND ".join(f"i.{k} = t.{k}" for k in key)
-    payload = values + (["source"] if "source" not in key else [])
-    same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM t.{c}" for c in payload)
-    sets = ", ".join(f"{c} = i.{c}" for c in payload + ["loaded_at"])
+    changed = " OR ".join(f"i.{c} IS DISTINCT FROM t.{c}" for c in values + (["source"] if "source" not in key else []))
     order = KeyOrder(key)
     staged = False
     con.execute("BEGIN TRANSACTION")
@@ -323,13 +321,13 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
                 # everything was replaced: a plain insert, as on a first load
                 written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM scout_incoming").fetchall()[0][0]
             else:
-                # one join: a changed row is rewritten in place, a new key inserted, an unchanged
-                # row left as it is (with its loaded_at); MERGE needs no key index, and the
-                # incoming keys being unique keeps the stored ones unique
-                written = con.execute(
-                    f"MERGE INTO {table} t USING scout_incoming i ON ({on}) "
-                    f"WHEN MATCHED AND NOT ({same}) THEN UPDATE SET {sets} "
-                    f"WHEN NOT MATCHED THEN INSERT BY NAME").fetchall()[0][0]
+                # one join finds the new and changed rows (an unchanged row keeps its loaded_at);
+                # their stored versions are deleted by key and the new ones inserted. The
+                # incoming keys being unique keeps the stored ones unique, with no key index.
+                con.execute(f"CREATE OR REPLACE TEMP TABLE scout_changed AS SELECT i.* FROM scout_incoming i "
+                            f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}")
+                con.execute(f"DELETE FROM {table} t USING scout_changed i WHERE {on}")
+                written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM scout_changed").fetchall()[0][0]
         faults.point("store.before_commit", dataset)
         con.execute("COMMIT")
     except Exception:
@@ -341,6 +339,7 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     finally:
         if staged:
             con.execute("DROP TABLE IF EXISTS temp.scout_incoming")
+            con.execute("DROP TABLE IF EXISTS temp.scout_changed")
     return int(written), int(deleted)
 
 
