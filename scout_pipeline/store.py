@@ -202,7 +202,6 @@ def drop_raw_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
     return keyed
 
 
-
 # Rows conformed and handed to DuckDB at a time: bounds the conformed copy of a first load
 # (7.5 M price rows at 3,000 equities x 10 years) to ~100 MB beside the source frame.
 BATCH_ROWS = 1_000_000
