@@ -379,7 +379,8 @@ class KeyOrder:
         groups = list(zip(*(pc.take(col, pc.add(starts, 1)).to_pylist() for col in lead)))
         first = tuple(col[0].as_py() for col in lead)
         if self._last is not None and self._last[0] == first:  # the run goes on from the last batch
-            if not last[0].as_py() > self._last[1]:
+            here, before = last[0].as_py(), self._last[1]
+            if here is None or before is None or not here > before:  # a null key: SQL decides
                 self.unique = False
                 return
         else:

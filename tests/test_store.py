@@ -211,3 +211,12 @@ def test_a_changed_list_value_is_rewritten_in_place(con):
     assert store.upsert(con, "universe", universe, dt.datetime(2026, 2, 1), replace_all=True) == 1
     assert con.execute("SELECT ticker, segments, month(loaded_at) FROM raw.universe ORDER BY ticker").fetchall() == [
         ("A", ["x", "z"], 2), ("B", ["y"], 1)]
+
+
+def test_key_order_leaves_null_keys_to_sql():
+    import pyarrow as pa
+
+    order = store.KeyOrder(["ticker", "date"])
+    order.feed(pa.table({"ticker": ["A"], "date": pa.array([None], pa.int64())}))
+    order.feed(pa.table({"ticker": ["A"], "date": [1]}))
+    assert not order.unique
