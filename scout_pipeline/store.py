@@ -275,9 +275,9 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     (`duckdb.ConstraintException` naming the key; the ingest assets set such copies aside
     first), and a stored row is replaced by deleting it by key and inserting the new one,
     in the same transaction. The frame goes to DuckDB as Arrow batches (`conformed_batches`):
-    into an empty table (a first load, or a full replace that deleted everything) directly;
-    otherwise staged in a temporary table, which DuckDB holds in its own columnar form and
-    can spill to disk, and compared with the stored rows in one pass.
+    into an empty table (a first load) directly; otherwise each batch is compared with the
+    stored rows as it arrives, and only the delivery's keys and its new or changed rows are
+    kept (in temporary tables, which DuckDB can spill to disk) until they are written.
     """
     key, values = RAW_TABLES[dataset]
     stamp = pd.Timestamp(loaded_at)
@@ -300,33 +300,40 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
             if not order.unique:
                 _refuse_duplicate_keys(con, table, dataset)
         else:
-            # the incoming rows with the table's own column types (dates compare as DATE)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE scout_incoming AS SELECT {cols} FROM {table} LIMIT 0")
+            # Batch by batch: the batch with the table's own column types (dates compare as
+            # DATE), its keys kept, and its new and changed rows found by one join with the
+            # stored rows (an unchanged row keeps its loaded_at). Only the keys and the
+            # changed rows of the whole delivery are held, not all of it.
+            typed = _typed_columns(con, dataset)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE scout_incoming_keys AS SELECT {', '.join(key)} FROM {table} LIMIT 0")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE scout_changed AS SELECT {cols} FROM {table} LIMIT 0")
             staged = True
             for batch in conformed_batches(dataset, frame):
                 order.feed(batch)
-                _insert_batch(con, "INSERT INTO scout_incoming SELECT *, ? FROM scout_batch", batch, stamp)
-            if not order.unique:
-                _refuse_duplicate_keys(con, "temp.scout_incoming", dataset)
+                con.register("scout_batch", batch)
+                try:
+                    con.execute(f"INSERT INTO scout_incoming_keys SELECT {', '.join(typed[k] for k in key)} "
+                                "FROM scout_batch")
+                    con.execute(f"INSERT INTO scout_changed SELECT i.* FROM (SELECT "
+                                f"{', '.join(typed.values())}, ?::TIMESTAMP AS loaded_at FROM scout_batch) i "
+                                f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}", [stamp])
+                finally:
+                    con.unregister("scout_batch")
+            if not order.unique:  # before anything stored changes
+                _refuse_duplicate_keys(con, "temp.scout_incoming_keys", dataset)
             if replace_all:
                 deleted = con.execute(
-                    f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM scout_incoming i WHERE {on})"
+                    f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM scout_incoming_keys i WHERE {on})"
                 ).fetchall()[0][0]
             elif replace_keys:
                 deleted = con.execute(
                     f"DELETE FROM {table} t WHERE list_contains(?, t.{key[0]}) "
-                    f"AND NOT EXISTS (SELECT 1 FROM scout_incoming i WHERE {on})", [list(replace_keys)]).fetchall()[0][0]
-            if con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]:
-                # everything was replaced: a plain insert, as on a first load
-                written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM scout_incoming").fetchall()[0][0]
-            else:
-                # one join finds the new and changed rows (an unchanged row keeps its loaded_at);
-                # their stored versions are deleted by key and the new ones inserted. The
-                # incoming keys being unique keeps the stored ones unique, with no key index.
-                con.execute(f"CREATE OR REPLACE TEMP TABLE scout_changed AS SELECT i.* FROM scout_incoming i "
-                            f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}")
-                con.execute(f"DELETE FROM {table} t USING scout_changed i WHERE {on}")
-                written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM scout_changed").fetchall()[0][0]
+                    f"AND NOT EXISTS (SELECT 1 FROM scout_incoming_keys i WHERE {on})",
+                    [list(replace_keys)]).fetchall()[0][0]
+            # the changed rows' stored versions go by key, the new ones come in: the incoming
+            # keys being unique keeps the stored ones unique, with no key index
+            con.execute(f"DELETE FROM {table} t USING scout_changed i WHERE {on}")
+            written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM scout_changed").fetchall()[0][0]
         faults.point("store.before_commit", dataset)
         con.execute("COMMIT")
     except Exception:
@@ -337,9 +344,19 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
         raise
     finally:
         if staged:
-            con.execute("DROP TABLE IF EXISTS temp.scout_incoming")
-            con.execute("DROP TABLE IF EXISTS temp.scout_changed")
+            for name in ("scout_incoming_keys", "scout_changed"):
+                con.execute(f"DROP TABLE IF EXISTS temp.{name}")
     return int(written), int(deleted)
+
+
+def _typed_columns(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, str]:
+    """{column: `CAST(column AS <its type in raw.dataset>)`} for a conformed batch's columns
+    (dates arrive as timestamps): compared with the stored rows, it compares like them."""
+    key, values = RAW_TABLES[dataset]
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                             "WHERE schema_name = 'raw' AND table_name = ?", [dataset]).fetchall())
+    return {c: f'CAST("{c}" AS {types[c]}) AS "{c}"'
+            for c in key + values + ([] if "source" in key else ["source"])}
 
 
 class KeyOrder:
