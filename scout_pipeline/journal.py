@@ -394,8 +394,10 @@ def replay(wh: store.Warehouse, target: Path, progress: Callable[[str], None] = 
             con.execute("BEGIN TRANSACTION")
             if mode == "replace":
                 con.execute(f"DELETE FROM {table}")
-            verb = "INSERT OR REPLACE" if mode == "upsert" else "INSERT"
-            con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM read_parquet(?)", [str(file)])
+            elif mode == "upsert" and dataset in RAW_TABLES:  # replace by key: no index does it
+                on = " AND ".join(f"t.{k} = i.{k}" for k in RAW_TABLES[dataset][0])
+                con.execute(f"DELETE FROM {table} t USING read_parquet(?) i WHERE {on}", [str(file)])
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [str(file)])
             con.execute("COMMIT")
             if n % 50 == 0 or n == len(plan.steps):
                 progress(f"replayed {n} of {len(plan.steps)} journal files ({plan.entries} entries)")

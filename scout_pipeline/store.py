@@ -126,6 +126,7 @@ class Warehouse:
             con = duckdb.connect(str(tmp))
             try:
                 con.execute(SCHEMA_SQL.read_text())
+                drop_raw_keys(con)
             finally:
                 con.close()
         except duckdb.Error as exc:
@@ -175,12 +176,38 @@ class Warehouse:
 # ---------------------------------------------------------------- raw upserts
 
 
+def drop_raw_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Rebuild, without its primary key, each raw table of a store made while raw tables had
+    one (schema.sql's CREATE TABLE IF NOT EXISTS leaves an existing table as it is): its
+    rows, columns and NOT NULLs move to the table as schema.sql defines it, in one
+    transaction, once. Returns the tables rebuilt."""
+    keyed = [r[0] for r in con.execute(
+        "SELECT DISTINCT table_name FROM duckdb_constraints() WHERE schema_name = 'raw' "
+        "AND constraint_type = 'PRIMARY KEY' ORDER BY 1").fetchall() if r[0] in RAW_TABLES]
+    if not keyed:
+        return []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in keyed:  # names from RAW_TABLES, never from input
+            con.execute(f"ALTER TABLE raw.{name} RENAME TO _scout_keyed_{name}")
+        con.execute(SCHEMA_SQL.read_text())
+        for name in keyed:
+            con.execute(f"INSERT INTO raw.{name} BY NAME SELECT * FROM raw._scout_keyed_{name}")
+            con.execute(f"DROP TABLE raw._scout_keyed_{name}")
+        con.execute("COMMIT")
+    except Exception:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    return keyed
+
+
 # Rows conformed and handed to DuckDB at a time: bounds the conformed copy of a first load
 # (7.5 M price rows at 3,000 equities x 10 years) to ~100 MB beside the source frame.
 BATCH_ROWS = 1_000_000
-# From this many rows into an empty table, its key index is built once after the insert
-# (`_bulk_load`) rather than maintained row by row.
-BULK_LOAD_ROWS = 200_000
+# A delivery whose keys change group more often than this is not in key order: its keys are
+# checked for uniqueness by one GROUP BY in DuckDB instead of in Arrow (`KeyOrder`).
+MAX_KEY_RUNS = 200_000
 
 
 def conform(dataset: str, frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
@@ -243,10 +270,14 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     its stored rows that are no longer in it go, in the same transaction. Returns (rows
     written, rows deleted).
 
-    The frame goes to DuckDB as Arrow batches (`conformed_batches`). Into an empty table
-    (a first load, or a full replace that deleted everything) they are inserted directly,
-    a large first load building the key index once afterwards (`_bulk_load`); otherwise they are staged in a temporary table first, which DuckDB holds in its own
-    columnar form and can spill to disk, and compared with the stored rows in one pass.
+    The raw tables have no primary key (an index costs a first load about half its time):
+    a key is unique by construction. A frame that holds a key twice is refused
+    (`duckdb.ConstraintException` naming the key; the ingest assets set such copies aside
+    first), and a stored row is replaced by deleting it by key and inserting the new one,
+    in the same transaction. The frame goes to DuckDB as Arrow batches (`conformed_batches`):
+    into an empty table (a first load) directly; otherwise each batch is compared with the
+    stored rows as it arrives, and only the delivery's keys and its new or changed rows are
+    kept (in temporary tables, which DuckDB can spill to disk) until they are written.
     """
     key, values = RAW_TABLES[dataset]
     stamp = pd.Timestamp(loaded_at)
@@ -255,79 +286,153 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     cols = ", ".join(key + values + ([] if "source" in key else ["source"]) + ["loaded_at"])
     on = " AND ".join(f"i.{k} = t.{k}" for k in key)
     changed = " OR ".join(f"i.{c} IS DISTINCT FROM t.{c}" for c in values + (["source"] if "source" not in key else []))
+    order = KeyOrder(key)
     staged = False
     con.execute("BEGIN TRANSACTION")
     try:
         empty = con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]
         deleted = written = 0
-        if empty and len(frame) >= BULK_LOAD_ROWS:
-            written = _bulk_load(con, dataset, frame, cols, stamp)
-        elif empty:  # first load: nothing to compare with or delete, so no join (keys still enforced)
+        if empty:  # first load: nothing to compare with or delete, so no join
             for batch in conformed_batches(dataset, frame):
+                order.feed(batch)
                 written += _insert_batch(con, f"INSERT INTO {table} ({cols}) SELECT *, ? FROM scout_batch",
                                          batch, stamp)
+            if not order.unique:
+                _refuse_duplicate_keys(con, table, dataset)
         else:
-            # the incoming rows with the table's own column types (dates compare as DATE)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE scout_incoming AS SELECT {cols} FROM {table} LIMIT 0")
+            # Batch by batch: the batch with the table's own column types (dates compare as
+            # DATE), its keys kept, and its new and changed rows found by one join with the
+            # stored rows (an unchanged row keeps its loaded_at). Only the keys and the
+            # changed rows of the whole delivery are held, not all of it.
+            typed = _typed_columns(con, dataset)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE scout_incoming_keys AS SELECT {', '.join(key)} FROM {table} LIMIT 0")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE scout_changed AS SELECT {cols} FROM {table} LIMIT 0")
             staged = True
             for batch in conformed_batches(dataset, frame):
-                _insert_batch(con, "INSERT INTO scout_incoming SELECT *, ? FROM scout_batch", batch, stamp)
+                order.feed(batch)
+                con.register("scout_batch", batch)
+                try:
+                    con.execute(f"INSERT INTO scout_incoming_keys SELECT {', '.join(typed[k] for k in key)} "
+                                "FROM scout_batch")
+                    con.execute(f"INSERT INTO scout_changed SELECT i.* FROM (SELECT "
+                                f"{', '.join(typed.values())}, ?::TIMESTAMP AS loaded_at FROM scout_batch) i "
+                                f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}", [stamp])
+                finally:
+                    con.unregister("scout_batch")
+            if not order.unique:  # before anything stored changes
+                _refuse_duplicate_keys(con, "temp.scout_incoming_keys", dataset)
             if replace_all:
                 deleted = con.execute(
-                    f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM scout_incoming i WHERE {on})"
+                    f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM scout_incoming_keys i WHERE {on})"
                 ).fetchall()[0][0]
             elif replace_keys:
                 deleted = con.execute(
                     f"DELETE FROM {table} t WHERE list_contains(?, t.{key[0]}) "
-                    f"AND NOT EXISTS (SELECT 1 FROM scout_incoming i WHERE {on})", [list(replace_keys)]).fetchall()[0][0]
-            if con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]:
-                # everything was replaced: a plain insert, as on a first load
-                written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM scout_incoming").fetchall()[0][0]
-            else:
-                written = con.execute(
-                    f"INSERT OR REPLACE INTO {table} ({cols}) SELECT i.* FROM scout_incoming i "
-                    f"LEFT JOIN {table} t ON {on} WHERE t.{key[0]} IS NULL OR {changed}"
-                ).fetchall()[0][0]
+                    f"AND NOT EXISTS (SELECT 1 FROM scout_incoming_keys i WHERE {on})",
+                    [list(replace_keys)]).fetchall()[0][0]
+            # the changed rows' stored versions go by key, the new ones come in: the incoming
+            # keys being unique keeps the stored ones unique, with no key index
+            con.execute(f"DELETE FROM {table} t USING scout_changed i WHERE {on}")
+            written = con.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM scout_changed").fetchall()[0][0]
         faults.point("store.before_commit", dataset)
         con.execute("COMMIT")
-    except Exception as exc:
+    except Exception:
         # A COMMIT that failed (disk full) has already ended the transaction: ROLLBACK then
         # raises "cannot rollback - no transaction is active", which must not hide the cause.
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
-        if isinstance(exc, duckdb.TransactionException) and "constraint violation" in str(exc):
-            # a key index built by _bulk_load is checked at COMMIT: the same error as an insert's
-            raise duckdb.ConstraintException(str(exc)) from exc
         raise
     finally:
         if staged:
-            con.execute("DROP TABLE IF EXISTS temp.scout_incoming")
+            for name in ("scout_incoming_keys", "scout_changed"):
+                con.execute(f"DROP TABLE IF EXISTS temp.{name}")
     return int(written), int(deleted)
 
 
-def _bulk_load(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame, cols: str,
-               stamp: dt.datetime) -> int:
-    """Fill an empty raw table with a large frame (a first load): the rows go into a copy of
-    the table without its primary key, the key's index is then built in one pass, and the
-    copy replaces the table, all in the caller's transaction. Maintaining the index row by
-    row costs about half of such a load; a key delivered twice still fails, when the key is
-    checked at COMMIT. The copy keeps the columns, types, NOT NULL and the key: all that
-    schema.sql gives a raw table (no defaults or CHECKs)."""
-    table = f"raw.{dataset}"
-    loading = f"raw._scout_loading_{dataset}"  # names from RAW_TABLES, never from input
-    not_null = [r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ? "
-        "AND NOT is_nullable ORDER BY column_index", [dataset]).fetchall()]
-    con.execute(f"CREATE TABLE {loading} AS SELECT * FROM {table} LIMIT 0")  # same columns and types
-    for col in not_null:
-        con.execute(f'ALTER TABLE {loading} ALTER COLUMN "{col}" SET NOT NULL')
-    written = 0
-    for batch in conformed_batches(dataset, frame):
-        written += _insert_batch(con, f"INSERT INTO {loading} ({cols}) SELECT *, ? FROM scout_batch", batch, stamp)
-    con.execute(f"ALTER TABLE {loading} ADD PRIMARY KEY ({', '.join(RAW_TABLES[dataset][0])})")
-    con.execute(f"DROP TABLE {table}")
-    con.execute(f"ALTER TABLE {loading} RENAME TO {dataset}")
-    return written
+def _typed_columns(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, str]:
+    """{column: `CAST(column AS <its type in raw.dataset>)`} for a conformed batch's columns
+    (dates arrive as timestamps): compared with the stored rows, it compares like them."""
+    key, values = RAW_TABLES[dataset]
+    types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                             "WHERE schema_name = 'raw' AND table_name = ?", [dataset]).fetchall())
+    return {c: f'CAST("{c}" AS {types[c]}) AS "{c}"'
+            for c in key + values + ([] if "source" in key else ["source"])}
+
+
+class KeyOrder:
+    """Whether a stream of conformed batches holds each key once, told in Arrow without a
+    hash table when the rows come grouped (all rows of a ticker together) and ordered within
+    the group by the key's last column, as every source delivers them: then no key repeats
+    exactly when the last column strictly increases inside every run of equal leading
+    columns and no run's leading columns were seen before. `unique` False means "not
+    proven": the caller checks in SQL (`_refuse_duplicate_keys`)."""
+
+    def __init__(self, key: list[str]):
+        self.key = key
+        self.unique = len(key) > 1  # a one-column key (small reference lists): SQL decides
+        self._seen: set[tuple] = set()
+        self._last: tuple | None = None  # (leading columns, last column) of the previous row
+
+    def feed(self, batch: pa.Table) -> None:
+        if not self.unique or batch.num_rows == 0:
+            return
+        import pyarrow.compute as pc
+
+        lead = [batch[c].combine_chunks() for c in self.key[:-1]]
+        last = batch[self.key[-1]].combine_chunks()
+        n = batch.num_rows
+        cont = None  # row i+1 continues row i's run: equal leading columns
+        for col in lead:
+            equal = pc.fill_null(pc.equal(col.slice(1), col.slice(0, n - 1)), False)
+            cont = equal if cont is None else pc.and_(cont, equal)
+        rises = pc.fill_null(pc.greater(last.slice(1), last.slice(0, n - 1)), False)
+        if pc.any(pc.and_(cont, pc.invert(rises))).as_py():
+            self.unique = False
+            return
+        starts = pc.indices_nonzero(pc.invert(cont))
+        if len(starts) > MAX_KEY_RUNS:
+            self.unique = False
+            return
+        groups = list(zip(*(pc.take(col, pc.add(starts, 1)).to_pylist() for col in lead)))
+        first = tuple(col[0].as_py() for col in lead)
+        if self._last is not None and self._last[0] == first:  # the run goes on from the last batch
+            here, before = last[0].as_py(), self._last[1]
+            if here is None or before is None or not here > before:  # a null key: SQL decides
+                self.unique = False
+                return
+        else:
+            groups.insert(0, first)
+        if len(set(groups)) < len(groups) or not self._seen.isdisjoint(groups):
+            self.unique = False
+            return
+        self._seen.update(groups)
+        self._last = (tuple(col[n - 1].as_py() for col in lead), last[n - 1].as_py())
+
+
+def keys_in_order(dataset: str, frame: pd.DataFrame) -> bool:
+    """True when `KeyOrder` proves that `frame` holds each key of `dataset` once (only the key
+    columns are conformed, a batch at a time); False = not proven, maybe unique."""
+    key = RAW_TABLES[dataset][0]
+    order = KeyOrder(key)
+    for start in range(0, len(frame), BATCH_ROWS):
+        if not order.unique:
+            break
+        part = conform(dataset, frame.iloc[start:start + BATCH_ROWS], columns=key)
+        order.feed(pa.Table.from_pandas(part, preserve_index=False))
+    return order.unique
+
+
+def _refuse_duplicate_keys(con: duckdb.DuckDBPyConnection, table: str, dataset: str) -> None:
+    """Raise ConstraintException naming a key of `dataset` that `table` holds more than once."""
+    key = RAW_TABLES[dataset][0]
+    cols = ", ".join(key)
+    dup = con.execute(f"SELECT {cols}, count(*) FROM {table} GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchall()
+    if dup:
+        *values, copies = dup[0]
+        shown = ", ".join(f"{k}={v}" for k, v in zip(key, values))
+        raise duckdb.ConstraintException(
+            f"Duplicate key in one delivery to raw.{dataset}: {shown} appears {copies} times "
+            "(each key once per upsert; nothing was written)")
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, sql: str, batch: pa.Table, stamp: dt.datetime) -> int:

@@ -129,18 +129,94 @@ def test_restated_ticker_replaces_its_rows_and_counts_them(con, monkeypatch):
                     ("B", 7.0, dt.datetime(2026, 1, 1)), ("B", 7.0, dt.datetime(2026, 1, 1))]
 
 
-def test_bulk_first_load_keeps_the_table_definition_and_refuses_a_duplicate_key(con, monkeypatch):
+def test_a_key_delivered_twice_is_refused_whole_and_names_the_key(con, monkeypatch):
     monkeypatch.setattr(store, "BATCH_ROWS", 2)
-    monkeypatch.setattr(store, "BULK_LOAD_ROWS", 0)  # the path a large first load takes
     described = con.execute("DESCRIBE raw.prices").fetchall()
-    with pytest.raises(duckdb.ConstraintException):  # the key, built after the insert, still holds
-        store.upsert(con, "prices", pd.concat([_bars([9.0, 9.0, 9.0]), _bars([8.0])]), dt.datetime(2026, 2, 1))
+    twice = pd.concat([_bars([9.0, 9.0, 9.0]), _bars([8.0])])  # 2026-01-02 in batch 1 and batch 2
+    with pytest.raises(duckdb.ConstraintException, match=r"raw.prices: ticker=A, date=2026-01-02 appears 2 times"):
+        store.upsert(con, "prices", twice, dt.datetime(2026, 2, 1))  # into the empty table
     assert con.execute("SELECT count(*) FROM raw.prices").fetchone()[0] == 0
-    assert store.upsert_counts(con, "prices", _bars([1.0, 2.0, 3.0]), dt.datetime(2026, 1, 1)) == (3, 0)
-    assert con.execute("DESCRIBE raw.prices").fetchall() == described  # types, NOT NULL, key
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_scout_loading%'").fetchone()[0] == 0
-    with pytest.raises(duckdb.ConstraintException):
-        con.execute("INSERT INTO raw.prices (ticker, date, source, loaded_at) VALUES ('A', '2026-01-02', 't', now())")
-    # the next day's upsert replaces by key as before
-    assert store.upsert(con, "prices", _bars([1.0, 2.0, 3.5]), dt.datetime(2026, 2, 1)) == 1
-    assert con.execute("SELECT max(close) FROM raw.prices").fetchone()[0] == 3.5
+    store.upsert(con, "prices", _bars([1.0, 2.0, 3.0]), dt.datetime(2026, 1, 1))
+    before = con.execute("FROM raw.prices ORDER BY ALL").fetchall()
+    with pytest.raises(duckdb.ConstraintException, match="appears 2 times"):
+        store.upsert(con, "prices", twice, dt.datetime(2026, 2, 1))  # into the stored history
+    assert con.execute("FROM raw.prices ORDER BY ALL").fetchall() == before
+    assert con.execute("DESCRIBE raw.prices").fetchall() == described
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+
+
+def test_a_redelivered_key_replaces_its_row_and_keeps_the_key_unique(con):
+    store.upsert(con, "prices", _bars([1.0, 2.0, 3.0]), dt.datetime(2026, 1, 1))
+    # the same three keys again, one changed, plus a new day: one row per key afterwards
+    assert store.upsert_counts(con, "prices", _bars([1.0, 2.5, 3.0, 4.0]), dt.datetime(2026, 2, 1)) == (2, 0)
+    assert store.upsert_counts(con, "prices", _bars([1.0, 2.5, 3.0, 4.0]), dt.datetime(2026, 3, 1)) == (0, 0)
+    rows = con.execute("SELECT date, close, loaded_at FROM raw.prices ORDER BY date").fetchall()
+    assert [(r[1], r[2].month) for r in rows] == [(1.0, 1), (2.5, 2), (3.0, 1), (4.0, 2)]
+    assert con.execute("SELECT count(*) - count(DISTINCT (ticker, date)) FROM raw.prices").fetchone()[0] == 0
+
+
+def test_unordered_keys_are_checked_in_sql(con, monkeypatch):
+    # rows out of key order (B between two A runs): not provable in Arrow, checked by GROUP BY
+    monkeypatch.setattr(store, "BATCH_ROWS", 2)
+    mixed = pd.concat([_bars([1.0]), _bars([5.0]).assign(ticker="B"), _bars([2.0], start="2026-01-05")])
+    assert store.upsert(con, "prices", mixed, dt.datetime(2026, 1, 1)) == 3
+    again = pd.concat([mixed, _bars([7.0]).assign(ticker="B")])
+    with pytest.raises(duckdb.ConstraintException, match="ticker=B, date=2026-01-02"):
+        store.upsert(con, "prices", again, dt.datetime(2026, 2, 1))
+
+
+def test_key_order_proves_uniqueness_only_for_grouped_increasing_keys():
+    import pyarrow as pa
+
+    def unique(*batches):
+        order = store.KeyOrder(["ticker", "date"])
+        for tickers, days in batches:
+            order.feed(pa.table({"ticker": tickers, "date": days}))
+        return order.unique
+
+    assert unique((["A", "A", "B"], [1, 2, 1]), (["B", "C"], [2, 1]))
+    assert not unique((["A", "A"], [1, 1]), )  # the same key in a row
+    assert not unique((["A", "A"], [2, 1]), )  # not increasing: not proven
+    assert not unique((["A", "B"], [1, 1]), (["A"], [2]))  # A's run comes back in a later batch
+    assert not unique((["A", "B", "A"], [1, 1, 2]), )  # and within a batch
+    assert not unique((["A"], [2]), (["A"], [2]))  # the key ends one batch and starts the next
+    assert not store.KeyOrder(["ticker"]).unique  # one-column keys: left to SQL
+
+
+def test_a_store_from_before_keys_were_dropped_is_rebuilt_without_them(tmp_path):
+    wh = store.Warehouse.at(tmp_path)
+    old = duckdb.connect(str(wh.store))
+    old.execute("CREATE SCHEMA raw")
+    old.execute("CREATE TABLE raw.prices (ticker VARCHAR NOT NULL, date DATE NOT NULL, open DOUBLE, high DOUBLE, "
+                "low DOUBLE, close DOUBLE, adj_close DOUBLE, volume DOUBLE, source VARCHAR NOT NULL, "
+                "loaded_at TIMESTAMP NOT NULL, PRIMARY KEY (ticker, date))")
+    old.execute("INSERT INTO raw.prices (ticker, date, close, source, loaded_at) "
+                "VALUES ('A', '2026-01-02', 1.0, 't', '2026-01-01')")
+    old.close()
+    with wh.connect("run1") as c:
+        assert c.execute("SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'raw' "
+                         "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] == 0
+        assert c.execute("SELECT ticker, date, close FROM raw.prices").fetchall() == [("A", dt.date(2026, 1, 2), 1.0)]
+        not_null = c.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'prices' "
+                             "AND NOT is_nullable ORDER BY column_index").fetchall()
+        assert [r[0] for r in not_null] == ["ticker", "date", "source", "loaded_at"]
+        assert store.drop_raw_keys(c) == []  # once
+
+
+def test_a_changed_list_value_is_rewritten_in_place(con):
+    universe = pd.DataFrame([{"ticker": "A", "segments": ["x"], "source": "t"},
+                             {"ticker": "B", "segments": ["y"], "source": "t"}])
+    store.upsert(con, "universe", universe, dt.datetime(2026, 1, 1))
+    universe.at[0, "segments"] = ["x", "z"]
+    assert store.upsert(con, "universe", universe, dt.datetime(2026, 2, 1), replace_all=True) == 1
+    assert con.execute("SELECT ticker, segments, month(loaded_at) FROM raw.universe ORDER BY ticker").fetchall() == [
+        ("A", ["x", "z"], 2), ("B", ["y"], 1)]
+
+
+def test_key_order_leaves_null_keys_to_sql():
+    import pyarrow as pa
+
+    order = store.KeyOrder(["ticker", "date"])
+    order.feed(pa.table({"ticker": ["A"], "date": pa.array([None], pa.int64())}))
+    order.feed(pa.table({"ticker": ["A"], "date": [1]}))
+    assert not order.unique

@@ -182,3 +182,24 @@ def test_history_a_smaller_snapshot_removes_stays_in_the_journal(two_days, tmp_p
     kept = {tuple(r) for r in con.execute("SELECT ticker, date FROM read_parquet(?)", [str(removed)]).fetchall()}
     assert kept == before - after and len(kept) == 2 * (300 - 40)
     assert cli.main(["recover", "--warehouse", str(wh)]) == 0  # the chain with a removed file verifies
+
+
+def test_replay_of_an_upsert_file_replaces_stored_keys_without_an_index(tmp_path):
+    # raw tables have no primary key: an upsert file's rows replace the stored rows of their keys
+    rows = [("A", "2026-01-02", 1.0), ("A", "2026-01-05", 2.0)]
+    con = duckdb.connect()
+    for name, data in (("day1.replace", rows), ("day2.upsert", [("A", "2026-01-05", 2.5), ("A", "2026-01-06", 3.0)])):
+        con.execute("CREATE OR REPLACE TABLE f (ticker VARCHAR, date DATE, close DOUBLE, source VARCHAR, "
+                    "loaded_at TIMESTAMP)")
+        con.executemany("INSERT INTO f VALUES (?, ?, ?, 't', '2026-01-01')", data)
+        con.execute(f"COPY f TO '{tmp_path / (name + '.parquet')}' (FORMAT parquet)")
+    con.close()
+    plan = journal.Plan(head="x", steps=[(tmp_path / "day1.replace.parquet", "prices", "replace"),
+                                         (tmp_path / "day2.upsert.parquet", "prices", "upsert")],
+                        totals=None, entries=2, family=None)
+    target = tmp_path / "rebuilt.duckdb"
+    assert journal.replay(Warehouse.at(tmp_path / "wh"), target, plan=plan)["prices"] == 3
+    con = duckdb.connect(str(target), read_only=True)
+    assert con.execute("SELECT strftime(date, '%d'), close FROM raw.prices ORDER BY date").fetchall() == [
+        ("02", 1.0), ("05", 2.5), ("06", 3.0)]
+    con.close()

@@ -66,7 +66,7 @@ def _ingest(context: dg.AssetExecutionContext, scout: ScoutResource, dataset: st
     loaded_at = dt.datetime.now(dt.timezone.utc)
     with wh.connect(context.run_id) as con:
         if frame is not None:
-            # a key delivered twice would collapse in the upsert: keep the copies for the gate
+            # a key delivered twice would be refused by the upsert: keep one copy, the rest for the gate
             frame = gate.set_aside_duplicates(con, context.run_id, dataset, frame, loaded_at)
         written, deleted = raw_load.write_dataset(con, data, dataset, frame, loaded_at)
         if dataset == "prices":
