@@ -103,19 +103,35 @@ def test_a_duplicate_key_in_old_rows_is_still_caught(con):
     assert failed["table_key_unique"].samples == [{"as_of": str(day), "segment": "small_cap", "copies": 2}]
 
 
-def test_a_primary_key_is_not_checked_twice_but_a_table_without_one_is(con):
-    assert runner.enforced_key(con, suite_for("raw", "prices"))  # schema.sql: PRIMARY KEY (ticker, date)
-    load(con, "prices", _bars())
-    assert list(runner._key_checks(con, suite_for("raw", "prices"))) == []
-    # the same table without its key (a load path that drops the index): the SQL pass finds it
-    con.execute("CREATE TABLE raw.prices_copy AS SELECT * FROM raw.prices")
-    con.execute("INSERT INTO raw.prices_copy SELECT * FROM raw.prices WHERE date = ?", [DAYS[0]])
-    con.execute("DROP TABLE raw.prices")
-    con.execute("ALTER TABLE raw.prices_copy RENAME TO prices")
+def test_a_raw_key_rule_covers_the_keys_the_run_wrote_against_every_stored_row(con):
+    """raw.prices has no index (keys unique by construction): the run's key rule groups the
+    keys it wrote against all stored rows, so a new row colliding with an old one is caught;
+    a suite run alone (no run stamp) passes over the whole table."""
+    tickers = ["AAA", "BBB"]
+    _history(con, tickers)
     assert not runner.enforced_key(con, suite_for("raw", "prices"))
+    _ingest(con, [_bars(t)[-1] for t in tickers])
+    assert _run(con, "raw", "prices").passed
+    # a write outside the upsert puts a second copy of an old bar in, stamped as this run's row
+    old = _bars("AAA")[2]
+    con.execute("INSERT INTO raw.prices BY NAME SELECT * EXCLUDE (loaded_at), ?::TIMESTAMP AS loaded_at "
+                "FROM raw.prices WHERE ticker = 'AAA' AND date = ?", [NEW, old["date"]])
     failed = _failed(_run(con, "raw", "prices"))
     assert failed["table_key_unique"].unexpected_count == 1
-    assert failed["table_key_unique"].samples == [{"ticker": "MOD", "date": str(DAYS[0]), "copies": 2}]
+    assert failed["table_key_unique"].samples == [{"ticker": "AAA", "date": str(old["date"]), "copies": 2}]
+    stamp = ingest.run_stamp(con, "test-run", "prices")
+    assert [f.expectation for f, _ in runner._key_checks(con, suite_for("raw", "prices"), stamp)] == ["table_key_unique"]
+    assert [f.expectation for f, _ in runner._key_checks(con, suite_for("raw", "prices"))] == ["table_key_unique"]
+
+
+def test_a_key_duckdb_enforces_is_not_checked_twice(con):
+    load(con, "prices", _bars())
+    con.execute("CREATE TABLE raw.prices_keyed AS SELECT * FROM raw.prices")
+    con.execute("DROP TABLE raw.prices")
+    con.execute("ALTER TABLE raw.prices_keyed RENAME TO prices")
+    con.execute("ALTER TABLE raw.prices ADD PRIMARY KEY (ticker, date)")
+    assert runner.enforced_key(con, suite_for("raw", "prices"))
+    assert list(runner._key_checks(con, suite_for("raw", "prices"))) == []
 
 
 def test_a_first_load_is_counted_exactly_and_gx_sees_only_failing_rows(con, tmp_path, monkeypatch):
