@@ -15,6 +15,7 @@ from scout_pipeline import source_family, store
 from scout_pipeline.sources.contracts import SourceData
 
 SNAPSHOT_TABLES = {"universe", "pairs", "fomc_calendar"}  # a full list every run, from any source
+DATED = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}  # their window's day
 
 
 def write_dataset(con: duckdb.DuckDBPyConnection, data: SourceData, dataset: str,
@@ -26,9 +27,14 @@ def write_dataset(con: duckdb.DuckDBPyConnection, data: SourceData, dataset: str
         if data.complete:  # the source has no such dataset: the table must not keep another's
             return 0, con.execute(f"DELETE FROM raw.{dataset}").fetchone()[0]  # dataset from RAW_TABLES
         return 0, 0
+    window = None
+    if data.rolling_window and dataset in DATED and len(frame):
+        # the source delivers its last N years each run: what lies before its first row is
+        # history it no longer carries, not rows it withdrew (a next-day run changes one day)
+        window = (DATED[dataset], pd.Timestamp(frame[DATED[dataset]].min()).date())
     return store.upsert_counts(con, dataset, frame, loaded_at,
                                replace_all=data.complete or dataset in SNAPSHOT_TABLES,
-                               replace_keys=data.replace.get(dataset))
+                               replace_keys=data.replace.get(dataset), replace_from=window)
 
 
 def write_run_records(con: duckdb.DuckDBPyConnection, data: SourceData, run_id: str,

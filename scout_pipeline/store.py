@@ -259,7 +259,8 @@ def upsert(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
 
 def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFrame,
                   loaded_at: dt.datetime, replace_all: bool = False,
-                  replace_keys: list[str] | None = None) -> tuple[int, int]:
+                  replace_keys: list[str] | None = None,
+                  replace_from: tuple[str, dt.date] | None = None) -> tuple[int, int]:
     """Insert-or-replace `frame` into raw.<dataset> by key, in one transaction.
 
     Only new or changed rows are written, so a row keeps the `loaded_at` of when its
@@ -267,8 +268,10 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     identical. `replace_all` also deletes rows absent from `frame` (datasets that are a
     full snapshot each run: universe, pairs); `replace_keys` does that only for rows whose
     first key column (the ticker) is listed: a restated ticker's whole history arrived, so
-    its stored rows that are no longer in it go, in the same transaction. Returns (rows
-    written, rows deleted).
+    its stored rows that are no longer in it go, in the same transaction. `replace_from`
+    = (date column, first day) limits `replace_all` to the rows dated on or after that day:
+    a source that delivers a rolling window replaces what the window covers, and history
+    before it stays. Returns (rows written, rows deleted).
 
     The raw tables have no primary key (an index costs a first load about half its time):
     a key is unique by construction. A frame that holds a key twice is refused
@@ -322,9 +325,15 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
             if not order.unique:  # before anything stored changes
                 _refuse_duplicate_keys(con, "temp.scout_incoming_keys", dataset)
             if replace_all:
+                since, bind = "", []
+                if replace_from is not None:
+                    column, first = replace_from
+                    if column not in key:
+                        raise ValueError(f"replace_from: {column!r} is not a key column of raw.{dataset}")
+                    since, bind = f"t.{column} >= ? AND ", [first]  # a key column name, never input
                 deleted = con.execute(
-                    f"DELETE FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM scout_incoming_keys i WHERE {on})"
-                ).fetchall()[0][0]
+                    f"DELETE FROM {table} t WHERE {since}NOT EXISTS (SELECT 1 FROM scout_incoming_keys i WHERE {on})",
+                    bind).fetchall()[0][0]
             elif replace_keys:
                 deleted = con.execute(
                     f"DELETE FROM {table} t WHERE list_contains(?, t.{key[0]}) "

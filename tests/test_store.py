@@ -45,6 +45,24 @@ def test_replace_all_drops_rows_absent_from_snapshot(con):
     assert con.execute("SELECT ticker, segments FROM raw.universe").fetchall() == [("B", ["x", "y"])]
 
 
+def test_a_rolling_window_replaces_only_the_days_it_covers(con):
+    """A complete source that delivers its last N days: the day that left the window stays,
+    a ticker the window no longer holds goes (its days inside the window), nothing else."""
+    first = pd.DataFrame({"ticker": ["A", "A", "B", "B"], "date": ["2026-01-02", "2026-01-05"] * 2,
+                          "close": [1.0, 2.0, 5.0, 6.0], "source": "t"})
+    store.upsert(con, "prices", first, dt.datetime(2026, 1, 5))
+    window = pd.DataFrame({"ticker": ["A", "A"], "date": ["2026-01-05", "2026-01-06"], "close": [2.0, 3.0],
+                           "source": "t"})
+    written, deleted = store.upsert_counts(con, "prices", window, dt.datetime(2026, 1, 6), replace_all=True,
+                                           replace_from=("date", dt.date(2026, 1, 5)))
+    assert (written, deleted) == (1, 1)
+    assert con.execute("SELECT ticker, date::VARCHAR, close FROM raw.prices ORDER BY ALL").fetchall() == [
+        ("A", "2026-01-02", 1.0), ("A", "2026-01-05", 2.0), ("A", "2026-01-06", 3.0), ("B", "2026-01-02", 5.0)]
+    with pytest.raises(ValueError, match="not a key column"):
+        store.upsert_counts(con, "prices", window, dt.datetime(2026, 1, 7), replace_all=True,
+                            replace_from=("close", dt.date(2026, 1, 5)))
+
+
 def test_sql_params_ignores_comments_and_strings():
     sql = "-- uses $not_me\nSELECT '$nor_me', $as_of, $breakout_lookback::INT"
     assert store.sql_params(sql) == {"as_of", "breakout_lookback"}

@@ -59,6 +59,10 @@ class SourceData:
     # A complete source (sample, snapshot) carries the whole history: its frames replace
     # the raw tables. An incremental one (live) is upserted on top of what is stored.
     complete: bool = True
+    # A complete source whose dated frames are a rolling window (the stable sample: the last
+    # N years to the as-of day) replaces only the days its window covers; older stored rows
+    # stay, so a next-day run changes one day and the marts build incrementally.
+    rolling_window: bool = False
     # Incremental sources: {dataset: [ticker, ...]} whose stored rows the frame replaces whole
     # (a provider restatement: the ticker's history was re-fetched on the new basis).
     replace: dict[str, list[str]] = field(default_factory=dict)

@@ -6,7 +6,8 @@ random draws come from a generator seeded with ``(seed, session date)``, prices 
 a fixed epoch (``EPOCH``), and the planted situations follow a calendar that does not depend on
 the as-of day. So ``load_daily_sample(D + 1)`` repeats every row of ``load_daily_sample(D)``
 byte for byte (less the rows that leave the back of the ``years`` window) and adds the new day:
-a next-day run ingests one day, the incremental path.
+a next-day run ingests one day, the incremental path. Its SourceData is a ``rolling_window``:
+ingest replaces only the days the window covers, so the stored rows before it stay.
 
 Planted, on ANY as-of day (a story anchored on the as-of day cannot be stable):
 a) breakouts: every ``SPACING`` sessions one small cap (they take turns) breaks out of its
@@ -473,7 +474,7 @@ def load_daily_sample(as_of: dt.date, *, years: int = 10, n_small: int = 60, n_l
         "pairs": pairs[columns("pairs")],
         "fomc_calendar": fomc_calendar[columns("fomc_calendar")],
     }
-    return SourceData(name=SOURCE, frames=frames, notes=notes)
+    return SourceData(name=SOURCE, frames=frames, notes=notes, rolling_window=True)
 
 
 def meeting_move(number: int) -> float:

@@ -95,14 +95,42 @@ def test_next_day_ingest_writes_only_the_new_day(two_days):
     second = {ds: write_dataset(con, b, ds, f, dt.datetime(2026, 11, 20, 22)) for ds, f in b.frames.items()}
     prices = b.get("prices")
     assert second["prices"][0] == (prices["date"] == pd.Timestamp(D1)).sum() == 47  # one row per ticker
-    # the two-year window moved one session on: the session that left it is deleted, nothing else
-    assert second["prices"][1] == (a.get("prices")["date"] < prices["date"].min()).sum() == 47
-    for dataset in ("fundamentals", "attention", "rates"):
+    # the two-year window moved one session on: the session that left it stays stored (a
+    # rolling window replaces only the days it covers), so nothing is deleted
+    assert second["prices"][1] == 0
+    assert con.execute("SELECT count(*) FROM raw.prices").fetchone()[0] == len(prices) + 47
+    for dataset in ("fundamentals", "attention"):
         col = "as_of" if dataset == "fundamentals" else "date"
         frame = b.get(dataset)
-        assert second[dataset][0] == (frame[col] == pd.Timestamp(D1)).sum(), dataset
+        assert second[dataset] == ((frame[col] == pd.Timestamp(D1)).sum(), 0), dataset
+    # the 12 fed funds contract months carry their own 60-session window, inside the table's:
+    # the session leaving it goes (no incremental mart reads rates)
+    rates = b.get("rates")
+    assert second["rates"] == ((rates["date"] == pd.Timestamp(D1)).sum(), 12)
     for dataset in ("universe", "pairs", "fomc_calendar"):
         assert second[dataset] == (0, 0), dataset
+    # within the window a complete source still replaces: a ticker it no longer delivers goes
+    gone = b.get("prices")["ticker"].iloc[-1]
+    third = write_dataset(con, b, "prices", b.get("prices").query("ticker != @gone"), dt.datetime(2026, 11, 20, 23))
+    assert third == (0, (b.get("prices")["ticker"] == gone).sum())
+    assert con.execute("SELECT count(*) FROM raw.prices WHERE ticker = ?", [gone]).fetchone()[0] == 1  # before the window
+    con.close()
+
+
+def test_next_day_marts_build_incrementally(two_days):
+    """The quickstart's next-day run: one day ingested, the incremental marts recompute only it."""
+    from scout_pipeline import build, params
+
+    con = duckdb.connect()
+    con.execute(store.SCHEMA_SQL.read_text())
+    a, b = two_days
+    for day, data, at in ((D, a, dt.datetime(2026, 11, 19, 22)), (D1, b, dt.datetime(2026, 11, 20, 22))):
+        for ds, f in data.frames.items():
+            write_dataset(con, data, ds, f, at)
+        run = {**params.resolve({}), "as_of": day, "incremental": True}
+        why = {m.table: build.build_model(con, m, run) for m in build.ordered()}
+    incremental = [t for t, m in ((m.table, m) for m in build.ordered()) if m.incremental]
+    assert incremental and all(str(why[t]).startswith(f"from {D1}") for t in incremental), why
     con.close()
 
 
