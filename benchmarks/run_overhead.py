@@ -13,7 +13,9 @@ What is measured, each in a fresh Python process, `--repeats` times (default 3),
     (Dagster and the whole graph: resources, SQL headers parsed into assets, pandas, DuckDB),
     `great_expectations` with its expectations, and the brief's chart library when the brief
     uses one (matplotlib); each the CPU its import adds (``time.process_time`` around it) in
-    one process, in the order a run imports them;
+    one process, in the order a run imports them. GX and matplotlib count only when the
+    measured run loaded them (it reports its ``sys.modules``): a clean run never imports GX,
+    whose validation is for the rows the SQL screen failed (quality/runner.py);
   - *orchestration*: a **no-op job of the same shape** — the real Definitions rebuilt with
     the same asset keys, dependencies, multi-assets, check specs and blocking flags, and the
     same step count, but bodies that only yield their materializations and passing check
@@ -22,7 +24,7 @@ What is measured, each in a fresh Python process, `--repeats` times (default 3),
     run creation, planned events, per-step events and their storage. A lower bound: the real
     steps' events carry more metadata, and opening the run's DuckDB file in each step is
     counted as work, not orchestration;
-  - *GX overhead*: creating the GX data context, plus, for every suite batch the real gate
+  - *GX overhead* (when the run loaded GX): creating the GX data context, plus, for every suite batch the real gate
     validates, the same expectations validated on that batch's first row only (what a batch
     costs GX regardless of its rows). Measured by running the real suites on the build the
     first total run published, with ``gx_engine.validate`` wrapped.
@@ -51,6 +53,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SHARE = 1 / 3
 INSTANCE_YAML = "telemetry:\n  enabled: false\n"
+# imports a run makes only when it needs them: counted in the fixed part only if it did
+OPTIONAL_IMPORTS = {"great_expectations": "great_expectations", "charts_matplotlib": "matplotlib"}
+LOADED = "SCOUT_LOADED="
+RUN_CODE = ("import json, sys; from scout_pipeline.cli import main; code = main(sys.argv[1:]); "
+            f"print({LOADED!r} + json.dumps(sorted(m for m in {sorted(set(OPTIONAL_IMPORTS.values()))!r} "
+            "if m in sys.modules))); sys.exit(code)")
 
 
 # --------------------------------------------------------------------------- children
@@ -232,15 +240,16 @@ def measure(repeats: int = 3, as_of: str | None = None, workdir: Path | None = N
     create_cpu, _ = _run_child(["-c", "import dagster as dg; dg.DagsterInstance.get().get_runs(limit=1)"], env, work)
     base_cpu, _ = _run_child(["-c", "import dagster"], env, work)
 
-    totals, imports, noops, gxs, steps = [], [], [], [], None
+    totals, imports, noops, gxs, loaded, steps = [], [], [], [], [], None
     kept_warehouse = None
     for i in range(repeats):  # interleaved, so every part sees the same machine
         wh = work / f"wh-{i}"
         shutil.rmtree(wh, ignore_errors=True)
-        run_args = ["-c", "import sys; from scout_pipeline.cli import main; sys.exit(main(sys.argv[1:]))",
-                    "run", "--source", "sample", "--warehouse", str(wh)] + (["--as-of", as_of] if as_of else [])
-        cpu, _ = _run_child(run_args, env, work)
+        run_args = ["-c", RUN_CODE, "run", "--source", "sample", "--warehouse", str(wh)] + (
+            ["--as-of", as_of] if as_of else [])
+        cpu, out = _run_child(run_args, env, work)
         totals.append(cpu)
+        loaded.append(json.loads(out.strip().splitlines()[-1].removeprefix(LOADED)))
         if kept_warehouse is None:
             kept_warehouse = wh
             steps = _real_steps(env, work)
@@ -255,10 +264,15 @@ def measure(repeats: int = 3, as_of: str | None = None, workdir: Path | None = N
         if wh != kept_warehouse:
             shutil.rmtree(wh, ignore_errors=True)
 
-    parts_imports = {k: _median([r[k] for r in imports]) for k in imports[0]}
+    # an import counts when the run made it: a clean run never loads GX (the SQL screen found
+    # nothing for GX to report), and its context and per-batch cost are then not paid either
+    used = {m for r in loaded for m in r}
+    parts_imports = {k: _median([r[k] for r in imports]) for k in imports[0]
+                     if k not in OPTIONAL_IMPORTS or OPTIONAL_IMPORTS[k] in used}
     orchestration = _median([r["orchestration"] for r in noops])
-    gx_context = _median([r["context"] for r in gxs])
-    gx_batches = _median([r["gx_per_batch_fixed"] for r in gxs])
+    gx_used = "great_expectations" in used
+    gx_context = _median([r["context"] for r in gxs]) if gx_used else 0.0
+    gx_batches = _median([r["gx_per_batch_fixed"] for r in gxs]) if gx_used else 0.0
     fixed = sum(parts_imports.values()) + orchestration + gx_context + gx_batches
     total = _median(totals)
     return {
@@ -284,6 +298,9 @@ def measure(repeats: int = 3, as_of: str | None = None, workdir: Path | None = N
             "suites_cpu_s": _median([r["suites_total"] for r in gxs]),
             "noop_job_build_s": _median([r["build"] for r in noops]),
             "instance_create_cpu_s": round(create_cpu - base_cpu, 3),
+            "modules_the_run_loaded": sorted(used),
+            "imports_not_made_by_the_run": {k: _median([r[k] for r in imports])
+                                            for k in OPTIONAL_IMPORTS if k not in parts_imports},
         },
     }
 

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from scout_pipeline import store
-from scout_pipeline.quality.gx_engine import warm_up  # noqa: F401  (ingest starts the GX import)
+from scout_pipeline.quality.gx_engine import gx_always, warm_up  # noqa: F401  (ingest may start the GX import)
 from scout_pipeline.sources.contracts import RAW_TABLES
 
 

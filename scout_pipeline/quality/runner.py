@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pandas as pd
 
 from scout_pipeline import calendar, store
 from scout_pipeline.quality import gx_engine, ingest, quarantine, screen, thresholds
+from scout_pipeline.quality.gx_engine import gx_always
 from scout_pipeline.quality.outcome import CheckOutcome, Failure
 from scout_pipeline.quality.registry import suite_for
 from scout_pipeline.quality.spec import ERROR, Batch, Expect, Suite
@@ -27,8 +27,6 @@ GX_SAMPLE_ROWS = 500  # rows GX sees besides the failing ones, so it evaluates e
 GX_WHOLE_MAX_ROWS = 200_000
 
 
-def gx_always() -> bool:
-    return os.environ.get("SCOUT_GATE_GX", "").strip().lower() == "always"
 
 
 @dataclass
