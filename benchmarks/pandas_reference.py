@@ -22,6 +22,7 @@ profitable, profit_margin, earnings_growth, debt_to_equity, total_cash, total_de
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -200,14 +201,20 @@ def run(prices: pd.DataFrame, pairs: pd.DataFrame, universe: pd.DataFrame, atten
     (streaks, breakouts) and, given `fundamentals` (and `universe` with its segments), then
     (market_breadth, valuation_gap, quality_leaders, streak_outcomes, streak_outcome_summary).
     `timings`, when given, gets each mart's seconds."""
-    jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
+    return run_with(sys.modules[__name__], prices, pairs, universe, attention, as_of, p, fundamentals, timings)
+
+
+def run_with(lib, prices, pairs, universe, attention, as_of, p: dict, fundamentals=None,
+             timings: dict | None = None) -> tuple:
+    """`run` over the mart functions of `lib` (this module or polars_reference: same names)."""
+    jobs = [lambda: lib.streaks(prices, pairs, as_of), lambda: lib.breakouts(prices, universe, attention, as_of, p)]
     if fundamentals is not None:
-        jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
-                 lambda: valuation(universe, fundamentals, as_of, p),
-                 lambda: quality(prices, universe, fundamentals, as_of, p),
+        jobs += [lambda: lib.breadth(prices, universe, fundamentals, as_of, p),
+                 lambda: lib.valuation(universe, fundamentals, as_of, p),
+                 lambda: lib.quality(prices, universe, fundamentals, as_of, p),
                  # as the SQL reads the streak mart, these read the reference's own streaks
-                 lambda: outcomes(out[0], as_of, p),
-                 lambda: outcome_summary(out[0], out[5], as_of, p)]
+                 lambda: lib.outcomes(out[0], as_of, p),
+                 lambda: lib.outcome_summary(out[0], out[5], as_of, p)]
     out = []
     for mart, job in zip(REFERENCE_MARTS, jobs):
         started = time.perf_counter()

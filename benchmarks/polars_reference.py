@@ -19,12 +19,12 @@ Needs the optional ``bench`` extra (``pip install -e .[bench]``).
 from __future__ import annotations
 
 import datetime as dt
-import time
+import sys
 
 import polars as pl
 
 from benchmarks.pandas_reference import (BREADTH_COLUMNS, BREAKOUT_COLUMNS, HORIZONS, OUTCOME_COLUMNS,
-                                         QUALITY_COLUMNS, QUALITY_WEIGHTS, REFERENCE_MARTS, RETURN_SESSIONS,
+                                         QUALITY_COLUMNS, QUALITY_WEIGHTS, RETURN_SESSIONS,
                                          STREAK_COLUMNS, SUMMARY_COLUMNS, VALUATION_COLUMNS)
 
 _SCORE = 1_000_000  # (days, end date) packed in one integer: the larger days, then the later end
@@ -178,21 +178,9 @@ def run(prices: pl.DataFrame, pairs: pl.DataFrame, universe: pl.DataFrame, atten
     (as pandas_reference.run): (streaks, breakouts) and, given `fundamentals`, then
     (market_breadth, valuation_gap, quality_leaders, streak_outcomes, streak_outcome_summary).
     `timings`, when given, gets each mart's seconds."""
-    jobs = [lambda: streaks(prices, pairs, as_of), lambda: breakouts(prices, universe, attention, as_of, p)]
-    if fundamentals is not None:
-        jobs += [lambda: breadth(prices, universe, fundamentals, as_of, p),
-                 lambda: valuation(universe, fundamentals, as_of, p),
-                 lambda: quality(prices, universe, fundamentals, as_of, p),
-                 # as the SQL reads the streak mart, these read the reference's own streaks
-                 lambda: outcomes(out[0], as_of, p),
-                 lambda: outcome_summary(out[0], out[5], as_of, p)]
-    out = []
-    for mart, job in zip(REFERENCE_MARTS, jobs):
-        started = time.perf_counter()
-        out.append(job())
-        if timings is not None:
-            timings.setdefault(mart, []).append(time.perf_counter() - started)
-    return tuple(out)
+    from benchmarks.pandas_reference import run_with
+
+    return run_with(sys.modules[__name__], prices, pairs, universe, attention, as_of, p, fundamentals, timings)
 
 
 # --------------------------------------------------------------------------- market breadth
