@@ -3,7 +3,8 @@
 `SCOUT_FAULTS="publish.after_swap=kill"` makes the process SIGKILL itself when it reaches
 that point, so a test can crash a real `scout run` at an exact step instead of racing a
 timer. Actions: `kill` (SIGKILL, no cleanup runs, like an OOM kill or a power cut to the
-process) and `raise` (an exception, like a bug at that step). Points may carry a detail:
+process), `raise` (an exception, like a bug at that step) and `sleep:N` (N seconds' pause,
+like a slow provider: the process keeps what it holds, the warehouse lock included). Points may carry a detail:
 `ingest.after_upsert:prices` fires only for that dataset, `ingest.after_upsert` for any.
 
 Unset (the normal case) this is one dict lookup per point.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 ENV = "SCOUT_FAULTS"
 
@@ -43,4 +45,7 @@ def point(name: str, detail: str = "") -> None:
         os.kill(os.getpid(), signal.SIGKILL)
     if action == "raise":
         raise InjectedFault(f"injected fault at {name}{':' + detail if detail else ''}")
-    raise ValueError(f"{ENV}: unknown action {action!r} for {name} (use kill or raise)")
+    if action.startswith("sleep:"):
+        time.sleep(float(action.removeprefix("sleep:")))
+        return
+    raise ValueError(f"{ENV}: unknown action {action!r} for {name} (use kill, raise or sleep:N)")

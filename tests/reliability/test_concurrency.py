@@ -1,12 +1,14 @@
 """Two pipelines on one warehouse, and BI readers holding the published file across runs."""
 
+import json
 import subprocess
 import sys
+import time
 
 import duckdb
 
 from reliability import invariants as inv
-from scout_pipeline import cli
+from scout_pipeline import cli, lock
 from tests.test_run import _prices_dir
 
 DAY1, DAY2 = "2026-01-08", "2026-01-09"
@@ -22,15 +24,31 @@ def _holder(wh):
     return proc
 
 
+def _lock_holder_pid(wh) -> int | None:
+    try:
+        return json.loads((wh / lock.LOCK_FILE).read_text() or "{}").get("pid")
+    except (OSError, ValueError):
+        return None
+
+
 def test_two_scout_runs_at_once_one_runs_the_other_refuses_clearly(home):
+    """The first run is slowed in its ingest (past the second's lock.BRIEF_WAIT), so the two
+    overlap whatever the machine's speed: a run that finished first would rightly let the
+    other through."""
     snap, wh = _prices_dir(home), home / "wh"
     args = ["run", "--source", str(snap), "--as-of", DAY2, "--warehouse", str(wh)]
-    procs = [inv.scout_process(args, home / "dagster_home") for _ in range(2)]
+    first = inv.scout_process(args, home / "dagster_home",
+                              faults=f"ingest.after_upsert:prices=sleep:{lock.BRIEF_WAIT * 3}")
+    deadline = time.monotonic() + 240
+    while _lock_holder_pid(wh) != first.pid:
+        assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+        time.sleep(0.2)
+    second = inv.scout_process(args, home / "dagster_home")
+    procs = [first, second]
     outs = [p.communicate(timeout=300) for p in procs]
-    codes = sorted(p.returncode for p in procs)
-    assert codes == [0, 3], outs
-    refused = next(err for p, (_, err) in zip(procs, outs) if p.returncode == 3)
-    assert "is in use by a running pipeline (pid" in refused and "scout run" in refused
+    assert [p.returncode for p in procs] == [0, 3], outs
+    refused = outs[1][1]
+    assert "is in use by a running pipeline (pid %d" % first.pid in refused and "scout run" in refused
     state = inv.state(wh)
     assert state.damaged == [] and state.run_info["as_of"] == DAY2 and inv.leftovers(wh) == []
 
