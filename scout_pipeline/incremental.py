@@ -28,14 +28,13 @@ import json
 import duckdb
 
 from scout_pipeline import store
+from scout_pipeline.sources.contracts import DATED  # raw tables absent there are undated reference data
 from scout_pipeline.sql_files import SqlModel, load_models
 
 FULL_SINCE = dt.date(1, 1, 1)  # $since of a full rebuild: every row
 STATE = "meta.mart_builds"
 CARRIED = "carried"  # temporary table of a mart's own earlier rows (header `-- @carry`)
 RUN_KEYS = {"as_of", "since", "history_from", "full_refresh", "incremental"}  # run facts, not parameters
-# raw table -> its date column; tables absent here are undated reference data
-DATED = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}
 
 
 def raw_inputs(model: SqlModel) -> list[str]:

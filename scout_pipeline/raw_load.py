@@ -12,10 +12,9 @@ import duckdb
 import pandas as pd
 
 from scout_pipeline import source_family, store
-from scout_pipeline.sources.contracts import SourceData
+from scout_pipeline.sources.contracts import DATED, SourceData
 
 SNAPSHOT_TABLES = {"universe", "pairs", "fomc_calendar"}  # a full list every run, from any source
-DATED = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}  # their window's day
 
 
 def write_dataset(con: duckdb.DuckDBPyConnection, data: SourceData, dataset: str,

@@ -289,6 +289,8 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
     cols = ", ".join(key + values + ([] if "source" in key else ["source"]) + ["loaded_at"])
     on = " AND ".join(f"i.{k} = t.{k}" for k in key)
     changed = " OR ".join(f"i.{c} IS DISTINCT FROM t.{c}" for c in values + (["source"] if "source" not in key else []))
+    if replace_from is not None and replace_from[0] not in key:
+        raise ValueError(f"replace_from: {replace_from[0]!r} is not a key column of raw.{dataset}")
     order = KeyOrder(key)
     staged = False
     con.execute("BEGIN TRANSACTION")
@@ -326,11 +328,8 @@ def upsert_counts(con: duckdb.DuckDBPyConnection, dataset: str, frame: pd.DataFr
                 _refuse_duplicate_keys(con, "temp.scout_incoming_keys", dataset)
             if replace_all:
                 since, bind = "", []
-                if replace_from is not None:
-                    column, first = replace_from
-                    if column not in key:
-                        raise ValueError(f"replace_from: {column!r} is not a key column of raw.{dataset}")
-                    since, bind = f"t.{column} >= ? AND ", [first]  # a key column name, never input
+                if replace_from is not None:  # a key column name (checked above), never input
+                    since, bind = f"t.{replace_from[0]} >= ? AND ", [replace_from[1]]
                 deleted = con.execute(
                     f"DELETE FROM {table} t WHERE {since}NOT EXISTS (SELECT 1 FROM scout_incoming_keys i WHERE {on})",
                     bind).fetchall()[0][0]

@@ -49,6 +49,10 @@ def empty_frame(dataset: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns(dataset)})
 
 
+# the dated raw tables and the column that dates a row (incremental marts, rolling windows)
+DATED = {"prices": "date", "fundamentals": "as_of", "attention": "date", "rates": "date"}
+
+
 @dataclass
 class SourceData:
     """What one source produced for one as-of day: a frame per dataset (None = absent)."""
